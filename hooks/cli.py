@@ -1,0 +1,97 @@
+"""The ``revlib`` command: a Click group whose subcommands are imported only when used.
+
+Each subcommand lives in its own module under :mod:`hooks`; :data:`COMMANDS` maps the command
+name to ``"module:attribute"`` so that ``revlib heads`` never imports Mako, GitPython or
+SQLAlchemy. Errors from the library become messages and exit codes here, in :func:`main`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+
+from revlib import __version__
+
+#: Subcommand name -> "module:attribute" of its click.Command. Add one line per command.
+COMMANDS: dict[str, str] = {}
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="revlib")
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="alembic.ini or pyproject.toml (default: alembic.ini, then pyproject.toml "
+    "with [tool.alembic], in the current directory).",
+)
+@click.option(
+    "-n",
+    "--name",
+    "ini_section",
+    default="alembic",
+    show_default=True,
+    help="Section of the ini file to read.",
+)
+@click.option(
+    "-d",
+    "--directory",
+    metavar="DIR",
+    help="A script directory to read without any config file (Flask-Migrate layout).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context, config_file: str | None, ini_section: str, directory: str | None
+) -> None:
+    """Catch, explain and fix multiple Alembic heads, without running your code."""
+    from hooks.context import Options
+
+    ctx.obj = Options(config_file=config_file, ini_section=ini_section, directory=directory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code instead of exiting."""
+    from hooks.errors import report_error
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="revlib", standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_FAILED
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except Exception as error:  # translated into one message, or re-raised if unexpected
+        return report_error(error)
+    return result if isinstance(result, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
