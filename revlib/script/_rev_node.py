@@ -1,0 +1,187 @@
+"""``Revision``: one node of the revision graph, as ``alembic.script.revision.Revision``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from revlib.script._rev_errors import DependencyLoopDetected, LoopDetected, RevisionError
+
+_T = TypeVar("_T")
+_ILLEGAL_ID_CHARACTERS = frozenset("@-+:")
+
+
+def to_tuple(value: Any, default: tuple[Any, ...] | None = None) -> tuple[Any, ...] | None:
+    """Alembic's normalisation: None -> default, a string -> (s,), an iterable -> tuple(it)."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable):
+        return tuple(value)
+    return (value,)
+
+
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    """:func:`to_tuple` with an empty tuple for None."""
+    result = to_tuple(value, default=())
+    assert result is not None
+    return result
+
+
+def dedupe_tuple(values: Iterable[_T]) -> tuple[_T, ...]:
+    """The values in first-seen order, each once."""
+    return tuple(dict.fromkeys(values))
+
+
+def tuple_rev_as_scalar(rev: Sequence[_T] | None) -> _T | Sequence[_T] | None:
+    """Empty -> None, one element -> that element, more -> unchanged (Alembic's public form)."""
+    if not rev:
+        return None
+    if len(rev) == 1:
+        return rev[0]
+    return rev
+
+
+class Flag(int):
+    """A truth value that also answers when called: ``script.is_head`` and ``script.is_head()``.
+
+    Alembic exposes these flags as properties while its reference page shows them as methods;
+    this type satisfies both spellings. It compares equal to True/False.
+    """
+
+    def __new__(cls, value: object) -> Flag:
+        return super().__new__(cls, bool(value))
+
+    def __call__(self) -> bool:
+        return bool(self)
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    __str__ = __repr__
+
+
+TRUE = Flag(True)
+FALSE = Flag(False)
+
+
+def _flag(value: bool) -> Flag:
+    return TRUE if value else FALSE
+
+
+class Revision:
+    """A revision: its id, parents (``down_revision``), dependencies and branch labels.
+
+    ``nextrev`` and the resolved dependency tuples are filled in by :class:`RevisionMap` when it
+    builds the graph; before that a revision stands alone.
+    """
+
+    nextrev: frozenset[str] = frozenset()
+    """Children, through ``down_revision`` only."""
+
+    _all_nextrev: frozenset[str] = frozenset()
+    """Children through ``down_revision`` or ``depends_on``."""
+
+    revision: str
+    down_revision: str | tuple[str, ...] | None
+    dependencies: str | tuple[str, ...] | None
+    branch_labels: set[str]
+    _orig_branch_labels: tuple[str, ...]
+    _resolved_dependencies: tuple[str, ...] = ()
+    _normalized_resolved_dependencies: tuple[str, ...] = ()
+
+    @classmethod
+    def verify_rev_id(cls, revision: str) -> None:
+        """Raise RevisionError when the id holds a character Alembic reserves for syntax."""
+        illegal = _ILLEGAL_ID_CHARACTERS.intersection(revision)
+        if illegal:
+            raise RevisionError(
+                f"Character(s) '{', '.join(sorted(illegal))}' not allowed in "
+                f"revision identifier '{revision}'"
+            )
+
+    def __init__(
+        self,
+        revision: str,
+        down_revision: str | Sequence[str] | None,
+        dependencies: str | Sequence[str] | None = None,
+        branch_labels: str | Sequence[str] | None = None,
+    ) -> None:
+        if down_revision and revision in as_tuple(down_revision):
+            raise LoopDetected(revision)
+        if dependencies is not None and revision in as_tuple(dependencies):
+            raise DependencyLoopDetected(revision)
+        self.verify_rev_id(revision)
+        self.revision = revision
+        self.down_revision = tuple_rev_as_scalar(to_tuple(down_revision))  # type: ignore[assignment]
+        self.dependencies = tuple_rev_as_scalar(to_tuple(dependencies))  # type: ignore[assignment]
+        self._orig_branch_labels = as_tuple(branch_labels)
+        self.branch_labels = set(self._orig_branch_labels)
+
+    def __repr__(self) -> str:
+        args = [repr(self.revision), repr(self.down_revision)]
+        if self.dependencies:
+            args.append(f"dependencies={self.dependencies!r}")
+        if self.branch_labels:
+            args.append(f"branch_labels={self.branch_labels!r}")
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    def add_nextrev(self, revision: Revision) -> None:
+        """Record ``revision`` as a child (a versioned child when it names us as a parent)."""
+        self._all_nextrev = self._all_nextrev.union([revision.revision])
+        if self.revision in revision._versioned_down_revisions:
+            self.nextrev = self.nextrev.union([revision.revision])
+
+    @property
+    def _versioned_down_revisions(self) -> tuple[str, ...]:
+        return as_tuple(self.down_revision)
+
+    @property
+    def _all_down_revisions(self) -> tuple[str, ...]:
+        return dedupe_tuple(self._versioned_down_revisions + self._resolved_dependencies)
+
+    @property
+    def _normalized_down_revisions(self) -> tuple[str, ...]:
+        """Parents plus the dependencies that no ancestor already declares."""
+        return dedupe_tuple(
+            self._versioned_down_revisions + self._normalized_resolved_dependencies
+        )
+
+    @property
+    def is_head(self) -> Flag:
+        """True when no revision names this one in its ``down_revision``."""
+        return _flag(not self.nextrev)
+
+    @property
+    def _is_real_head(self) -> bool:
+        return not self._all_nextrev
+
+    @property
+    def is_base(self) -> Flag:
+        """True when ``down_revision`` is None."""
+        return _flag(self.down_revision is None)
+
+    @property
+    def _is_real_base(self) -> bool:
+        return self.down_revision is None and self.dependencies is None
+
+    @property
+    def is_branch_point(self) -> Flag:
+        """True when more than one revision names this one in its ``down_revision``."""
+        return _flag(len(self.nextrev) > 1)
+
+    @property
+    def _is_real_branch_point(self) -> bool:
+        return len(self._all_nextrev) > 1
+
+    @property
+    def is_merge_point(self) -> Flag:
+        """True when this revision has more than one ``down_revision``."""
+        return _flag(len(self._versioned_down_revisions) > 1)
+
+
+def is_revision(rev: object) -> Revision:
+    """Narrow ``rev`` to a Revision (Alembic's helper of the same name)."""
+    assert isinstance(rev, Revision)
+    return rev
