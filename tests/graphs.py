@@ -13,9 +13,28 @@ from typing import Any
 from hypothesis import strategies as st
 
 ID_POOL = [
-    "ae1027a6acf", "ae10ff", "ae1", "1975ea83b712", "1975", "27c6a30d7c24", "27c6",
-    "3f2a", "3f2b9c", "0185", "g6h7i8j9k0l1", "abc", "abcd", "abcdef12", "ff00ff00",
-    "4a5b", "4a5b6c7d", "b1", "c2c2c2", "dd", "e5e5e5e5e5e5", "f7",
+    "ae1027a6acf",
+    "ae10ff",
+    "ae1",
+    "1975ea83b712",
+    "1975",
+    "27c6a30d7c24",
+    "27c6",
+    "3f2a",
+    "3f2b9c",
+    "0185",
+    "g6h7i8j9k0l1",
+    "abc",
+    "abcd",
+    "abcdef12",
+    "ff00ff00",
+    "4a5b",
+    "4a5b6c7d",
+    "b1",
+    "c2c2c2",
+    "dd",
+    "e5e5e5e5e5e5",
+    "f7",
 ]
 LABEL_POOL = ["expand", "contract", "net", "networking", "feat", "ab", "abcx"]
 
@@ -51,8 +70,9 @@ def graphs(draw: st.DrawFn, max_size: int = 12, trouble: bool = False) -> list[R
         parents: list[str] = []
         if earlier and draw(st.integers(0, 9)) > 0:
             count = draw(st.sampled_from([1, 1, 1, 1, 2, 2, 3]))
-            parents = draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=count,
-                                    unique=True))
+            parents = draw(
+                st.lists(st.sampled_from(earlier), min_size=1, max_size=count, unique=True)
+            )
         deps: list[str] = []
         if earlier and draw(st.integers(0, 5)) == 0:
             deps = draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=2, unique=True))
@@ -76,7 +96,11 @@ def graphs(draw: st.DrawFn, max_size: int = 12, trouble: bool = False) -> list[R
 
 
 def _make_trouble(
-    draw: st.DrawFn, ids: list[str], index: int, parents: list[str], deps: list[str],
+    draw: st.DrawFn,
+    ids: list[str],
+    index: int,
+    parents: list[str],
+    deps: list[str],
     labels: list[str],
 ) -> tuple[list[str], list[str], list[str]]:
     kind = draw(st.integers(0, 12))
@@ -99,14 +123,50 @@ def identifiers(specs: list[RevSpec]) -> list[Any]:
     """Identifiers worth asking about for this graph: ids, prefixes, labels, symbols."""
     ids = [s.revision for s in specs]
     labels = sorted({label for s in specs for label in _labels(s)})
-    out: list[Any] = ["head", "heads", "base", None, "-1", "-2", "+1", "head-1", "nope", "",
-                      "heads+1", "base+1", "base+2", "head-2", "ae", "ae10", "abc", "1975e"]
+    out: list[Any] = [
+        "head",
+        "heads",
+        "base",
+        None,
+        "-1",
+        "-2",
+        "+1",
+        "head-1",
+        "nope",
+        "",
+        "heads+1",
+        "base+1",
+        "base+2",
+        "head-2",
+        "ae",
+        "ae10",
+        "abc",
+        "1975e",
+    ]
     for rev_id in ids:
-        out += [rev_id, rev_id[:1], rev_id[:3], rev_id[:4], rev_id[:5], f"{rev_id}@head",
-                f"{rev_id}@heads", f"{rev_id}@base", f"{rev_id}+1", f"{rev_id}-1"]
+        out += [
+            rev_id,
+            rev_id[:1],
+            rev_id[:3],
+            rev_id[:4],
+            rev_id[:5],
+            f"{rev_id}@head",
+            f"{rev_id}@heads",
+            f"{rev_id}@base",
+            f"{rev_id}+1",
+            f"{rev_id}-1",
+        ]
     for label in labels:
-        out += [label, f"{label}@head", f"{label}@heads", f"{label}@base", f"{label}@-1",
-                f"{label}@+1", f"{label}@{ids[0]}", f"{label}@{ids[-1][:4]}"]
+        out += [
+            label,
+            f"{label}@head",
+            f"{label}@heads",
+            f"{label}@base",
+            f"{label}@-1",
+            f"{label}@+1",
+            f"{label}@{ids[0]}",
+            f"{label}@{ids[-1][:4]}",
+        ]
     return out
 
 

@@ -71,11 +71,20 @@ class _nothing:
 
 def test_walk_order_breaks_ties_by_load_order() -> None:
     assert ids(list(rmap(*BRANCHY).iterate_revisions("heads", "base"))) == [
-        "r3b", "r4", "r3a", "r2", "r1",
+        "r3b",
+        "r4",
+        "r3a",
+        "r2",
+        "r1",
     ]
     merged = rmap(*BRANCHY, ("m1", ("r4", "r3b")))
     assert ids(list(merged.iterate_revisions("heads", "base"))) == [
-        "m1", "r4", "r3a", "r3b", "r2", "r1",
+        "m1",
+        "r4",
+        "r3a",
+        "r3b",
+        "r2",
+        "r1",
     ]
 
 
@@ -125,8 +134,13 @@ def test_dependency_cycle_alembic_misses_is_detected() -> None:
 
 
 HANGS_ALEMBIC = [
-    ("r0", None), ("r1", "r0"), ("r2", "r0"), ("r3", ("r1", "r0", "r5")),
-    ("r4", "r3"), ("r5", ("r4", "r3")), ("r6", "r5"),
+    ("r0", None),
+    ("r1", "r0"),
+    ("r2", "r0"),
+    ("r3", ("r1", "r0", "r5")),
+    ("r4", "r3"),
+    ("r5", ("r4", "r3")),
+    ("r6", "r5"),
 ]
 
 

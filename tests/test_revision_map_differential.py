@@ -58,7 +58,7 @@ def _structure(rmap: Any) -> Any:
         rmap.bases,
         rmap._real_heads,
         rmap._real_bases,
-        [_node_facts(r) for k, r in rmap._revision_map.items() if r is not None and k == r.revision],
+        [_node_facts(r) for k, r in rmap._revision_map.items() if r and k == r.revision],
     )
 
 
@@ -75,16 +75,29 @@ def _compare_graph(specs: list[RevSpec], data: st.DataObject | None) -> None:
         return
     for ident in identifiers(specs):
         _ask(specs, f"get_revision({ident!r})", lambda m, i=ident: m.get_revision(i), a_map, r_map)
-        _ask(specs, f"get_revisions({ident!r})", lambda m, i=ident: m.get_revisions(i), a_map,
-             r_map)
-    labels = sorted({label for r in a_map._revision_map.values() if r for label in r.branch_labels})
+        _ask(
+            specs, f"get_revisions({ident!r})", lambda m, i=ident: m.get_revisions(i), a_map, r_map
+        )
+    revisions = [r for r in a_map._revision_map.values() if r]
+    labels = sorted({label for r in revisions for label in r.branch_labels})
     for label in [None, *labels]:
-        _ask(specs, f"get_current_head({label!r})", lambda m, x=label: m.get_current_head(x),
-             a_map, r_map)
-        _ask(specs, f"filter_for_lineage(heads, {label!r})",
-             lambda m, x=label: m.filter_for_lineage(m.heads, x), a_map, r_map)
-    _ask(specs, "get_revisions(tuple)", lambda m: m.get_revisions(tuple(a_map.heads)), a_map,
-         r_map)
+        _ask(
+            specs,
+            f"get_current_head({label!r})",
+            lambda m, x=label: m.get_current_head(x),
+            a_map,
+            r_map,
+        )
+        _ask(
+            specs,
+            f"filter_for_lineage(heads, {label!r})",
+            lambda m, x=label: m.filter_for_lineage(m.heads, x),
+            a_map,
+            r_map,
+        )
+    _ask(
+        specs, "get_revisions(tuple)", lambda m: m.get_revisions(tuple(a_map.heads)), a_map, r_map
+    )
     if data is None:
         return
     idents = identifiers(specs)
@@ -92,9 +105,13 @@ def _compare_graph(specs: list[RevSpec], data: st.DataObject | None) -> None:
         upper = data.draw(st.sampled_from(idents), label="upper")
         lower = data.draw(st.sampled_from(idents), label="lower")
         flags = data.draw(st.sampled_from(FLAG_SETS), label="flags")
-        _ask(specs, f"iterate_revisions({upper!r}, {lower!r}, **{flags})",
-             lambda m, u=upper, lo=lower, f=flags: list(m.iterate_revisions(u, lo, **f)),
-             a_map, r_map)
+        _ask(
+            specs,
+            f"iterate_revisions({upper!r}, {lower!r}, **{flags})",
+            lambda m, u=upper, lo=lower, f=flags: list(m.iterate_revisions(u, lo, **f)),
+            a_map,
+            r_map,
+        )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
