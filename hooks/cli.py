@@ -16,7 +16,13 @@ import click
 from revlib import __version__
 
 #: Subcommand name -> "module:attribute" of its click.Command. Add one line per command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "heads": "hooks.read:heads",
+    "bases": "hooks.read:bases",
+    "branches": "hooks.read:branches",
+    "history": "hooks.read:history",
+    "show": "hooks.read:show",
+}
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -63,14 +69,38 @@ class LazyGroup(click.Group):
     metavar="DIR",
     help="A script directory to read without any config file (Flask-Migrate layout).",
 )
+@click.option(
+    "--import",
+    "import_fallback",
+    is_flag=True,
+    help="Import version files that cannot be read statically, as Alembic does. "
+    "This runs their code; off by default.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="REVLIB_NO_CACHE",
+    help="Read every version file afresh (also REVLIB_NO_CACHE=1).",
+)
 @click.pass_context
 def cli(
-    ctx: click.Context, config_file: str | None, ini_section: str, directory: str | None
+    ctx: click.Context,
+    config_file: str | None,
+    ini_section: str,
+    directory: str | None,
+    import_fallback: bool,
+    no_cache: bool,
 ) -> None:
     """Catch, explain and fix multiple Alembic heads, without running your code."""
     from hooks.context import Options
 
-    ctx.obj = Options(config_file=config_file, ini_section=ini_section, directory=directory)
+    ctx.obj = Options(
+        config_file=config_file,
+        ini_section=ini_section,
+        directory=directory,
+        import_fallback=import_fallback,
+        use_cache=not no_cache,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

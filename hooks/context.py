@@ -1,8 +1,17 @@
-"""Options shared by every subcommand, held in Click's ``ctx.obj``."""
+"""Options shared by every subcommand (held in Click's ``ctx.obj``), and how they become a
+:class:`~revlib.config.Config` and a :class:`~revlib.script.ScriptDirectory`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from revlib.util.exc import CommandError
+
+if TYPE_CHECKING:
+    from revlib.config import Config
+    from revlib.script import ScriptDirectory
 
 
 @dataclass(frozen=True)
@@ -12,3 +21,61 @@ class Options:
     config_file: str | None = None
     ini_section: str = "alembic"
     directory: str | None = None
+    import_fallback: bool = False
+    use_cache: bool = True
+
+    def load_config(self) -> Config:
+        """The Config these options name (see ``revlib --help`` for the defaults)."""
+        from revlib.config import Config, find_default_config
+
+        if self.directory is not None:
+            return _directory_config(self.directory, self.ini_section)
+        config_file = self.config_file or os.environ.get("ALEMBIC_CONFIG")
+        if config_file is None:
+            ini_path, toml_path = find_default_config(os.getcwd())
+            if ini_path is None and toml_path is None:
+                raise CommandError(
+                    "no alembic.ini, and no pyproject.toml with [tool.alembic], in "
+                    f"{os.getcwd()}; pass -c FILE or -d DIRECTORY"
+                )
+            return Config(file_=ini_path, toml_file=toml_path, ini_section=self.ini_section)
+        if not os.path.isfile(config_file):
+            raise CommandError(f"config file {config_file} does not exist")
+        if config_file.endswith(".toml"):
+            return Config(toml_file=config_file, ini_section=self.ini_section)
+        _, toml_path = find_default_config(os.path.dirname(os.path.abspath(config_file)))
+        return Config(file_=config_file, toml_file=toml_path, ini_section=self.ini_section)
+
+    def load_script_directory(self) -> ScriptDirectory:
+        """The ScriptDirectory of the configured Alembic environment."""
+        from revlib.script import ScriptDirectory
+
+        config = self.load_config()
+        _require_section(config)
+        return ScriptDirectory.from_config(
+            config, import_fallback=self.import_fallback, use_cache=self.use_cache
+        )
+
+
+def _directory_config(directory: str, ini_section: str) -> Config:
+    """A script directory without config (Flask-Migrate keeps an alembic.ini inside it)."""
+    from revlib.config import Config
+
+    if not os.path.isdir(directory):
+        raise CommandError(f"directory {directory} does not exist")
+    inner_ini = os.path.join(directory, "alembic.ini")
+    ini_file = inner_ini if os.path.isfile(inner_ini) else None
+    config = Config(file_=ini_file, ini_section=ini_section)
+    config.set_main_option("script_location", os.path.abspath(directory))
+    return config
+
+
+def _require_section(config: Config) -> None:
+    """A clear error for an ini file without the requested section and no TOML fallback."""
+    if config.config_file_name is None or config.toml_file_name is not None:
+        return
+    if not config.file_config.has_section(config.config_ini_section):
+        raise CommandError(
+            f"{config.config_file_name} has no [{config.config_ini_section}] section; "
+            "add one with script_location, or choose another with -n SECTION"
+        )

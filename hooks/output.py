@@ -1,0 +1,37 @@
+"""Printing helpers shared by the subcommands: text lines and JSON documents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def echo_json(document: Any) -> None:
+    """Print ``document`` as indented JSON with a trailing newline."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def script_summary(script: Any) -> dict[str, Any]:
+    """The JSON shape of one revision."""
+    return {
+        "revision": script.revision,
+        "down_revision": list(script._versioned_down_revisions),
+        "depends_on": list(script._resolved_dependencies),
+        "path": script.path,
+        "branch_labels": sorted(script.branch_labels),
+        "doc": script.doc,
+        "is_head": bool(script.is_head),
+        "is_merge_point": bool(script.is_merge_point),
+        "is_branch_point": bool(script.is_branch_point),
+    }
