@@ -1,0 +1,31 @@
+"""Shared fixtures: the bundled example project, and a git identity for real repositories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A private copy of examples/shop (an Alembic project whose history has two heads)."""
+    target = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "shop", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commits made by tests never depend on the machine's git configuration."""
+    for key, value in {
+        "GIT_AUTHOR_NAME": "revlib tests",
+        "GIT_AUTHOR_EMAIL": "tests@revlib.invalid",
+        "GIT_COMMITTER_NAME": "revlib tests",
+        "GIT_COMMITTER_EMAIL": "tests@revlib.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
