@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "branches": "hooks.read:branches",
     "history": "hooks.read:history",
     "show": "hooks.read:show",
+    "revision": "hooks.write:revision",
+    "merge": "hooks.write:merge",
 }
 
 EXIT_OK = 0

@@ -1,0 +1,177 @@
+"""Writing commands: ``revision`` (a new empty revision) and ``merge`` (a merge revision).
+
+Both write the file exactly as ``alembic revision`` / ``alembic merge`` would (same template,
+name and bytes; ``env.py`` is never run, even with ``revision_environment``), and print the
+path of the new file, relative to the current directory when it lies under it.
+
+``merge --if-needed`` is the pre-commit mode: it writes a merge only when there are several
+heads, prints its path and exits 1 ("files were changed"); with one head it prints nothing and
+exits 0, so running it again writes nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from hooks.context import Options
+from revlib.util.exc import CommandError
+
+if TYPE_CHECKING:
+    from revlib.script import Script, ScriptDirectory
+
+EXIT_OK = 0
+EXIT_CHANGED = 1
+
+MESSAGE_OPTION = click.option("-m", "--message", help="Message of the revision.")
+BRANCH_LABEL_OPTION = click.option(
+    "--branch-label", metavar="LABEL", help="Branch label to apply to the new revision."
+)
+REV_ID_OPTION = click.option(
+    "--rev-id", metavar="ID", help="Revision id to use instead of a generated one."
+)
+
+
+@click.command()
+@MESSAGE_OPTION
+@click.option(
+    "--head",
+    default="head",
+    show_default=True,
+    help="Revision (or LABEL@head, or heads) to build the new revision upon.",
+)
+@click.option("--splice", is_flag=True, help="Allow a --head that is not a head (a new branch).")
+@BRANCH_LABEL_OPTION
+@click.option("--version-path", metavar="DIR", help="Version location to put the file in.")
+@REV_ID_OPTION
+@click.option(
+    "--depends-on",
+    multiple=True,
+    metavar="REV",
+    help="Revision the new one depends on (id, partial id or branch label; repeatable).",
+)
+@click.pass_obj
+def revision(
+    options: Options,
+    message: str | None,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
+    depends_on: tuple[str, ...],
+) -> int:
+    """Write a new, empty revision file (as `alembic revision` without --autogenerate)."""
+    script_dir, config = _load(options)
+    script = script_dir.generate_revision(
+        rev_id,
+        message,
+        refresh=True,
+        head=head,
+        splice=splice,
+        branch_labels=branch_label,
+        version_path=version_path,
+        depends_on=list(depends_on) or None,
+        config=config,
+    )
+    _echo_path(script)
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("revisions", nargs=-1)
+@MESSAGE_OPTION
+@BRANCH_LABEL_OPTION
+@REV_ID_OPTION
+@click.option(
+    "--if-needed",
+    is_flag=True,
+    help="Pre-commit mode: merge only when there are several heads, then exit 1.",
+)
+@click.option("--stage", is_flag=True, help="Also `git add` the new file.")
+@click.pass_obj
+def merge(
+    options: Options,
+    revisions: tuple[str, ...],
+    message: str | None,
+    branch_label: str | None,
+    rev_id: str | None,
+    if_needed: bool,
+    stage: bool,
+) -> int:
+    """Write a merge revision of REVISIONS (default: heads), as `alembic merge` does."""
+    script_dir, config = _load(options)
+    wanted: str | tuple[str, ...] = revisions or "heads"
+    parents = script_dir.get_revisions(wanted)
+    if len(parents) < 2:
+        if not if_needed:
+            click.echo(_nothing_to_merge(wanted, parents))
+        return EXIT_OK
+    repo = _git_repository(script_dir) if stage else None
+    script = script_dir.generate_revision(
+        rev_id, message, refresh=True, head=wanted, branch_labels=branch_label, config=config
+    )
+    if repo is not None and script is not None:
+        _stage(repo, script.path)
+    _echo_path(script)
+    return EXIT_CHANGED if if_needed else EXIT_OK
+
+
+def _load(options: Options) -> tuple[ScriptDirectory, Any]:
+    """The script directory and the Config that templates receive as ``config``."""
+    return options.load_script_directory(), options.load_config()
+
+
+def _nothing_to_merge(wanted: str | tuple[str, ...], parents: tuple[Script, ...]) -> str:
+    named = wanted if isinstance(wanted, str) else " ".join(wanted)
+    if not parents:
+        return f"Nothing to merge: '{named}' names no revision"
+    return f"Nothing to merge: '{named}' names one revision ({parents[0].revision})"
+
+
+def _echo_path(script: Script | None) -> None:
+    if script is not None:
+        click.echo(_display_path(script.path))
+
+
+def _display_path(path: str) -> str:
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if os.path.commonpath([absolute, cwd]) == cwd:
+        return os.path.relpath(absolute, cwd)
+    return absolute
+
+
+def _git_repository(script_dir: ScriptDirectory) -> Any:
+    """The git work tree holding the script directory; checked before anything is written."""
+    import git
+
+    try:
+        repo = git.Repo(script_dir.dir, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise CommandError(
+            f"--stage: {script_dir.dir} is not inside a git work tree; run without --stage"
+        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise CommandError(f"--stage: {repo.git_dir} is a bare repository; it has no index")
+    lock = Path(repo.git_dir, "index.lock")
+    if lock.exists():
+        raise CommandError(
+            f"--stage: {lock} exists, so another git process is using the index; "
+            "wait for it to finish (or remove the stale lock file) and retry"
+        )
+    return repo
+
+
+def _stage(repo: Any, path: str) -> None:
+    import git
+
+    try:
+        repo.git.add("--", os.path.abspath(path))
+    except git.GitCommandError as error:
+        raise CommandError(
+            f"--stage: git add {path} failed: {error.stderr.strip() or error}"
+        ) from error
