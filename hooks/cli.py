@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "show": "hooks.read:show",
     "revision": "hooks.write:revision",
     "merge": "hooks.write:merge",
+    "current": "hooks.database:current",
+    "pending": "hooks.database:pending",
 }
 
 EXIT_OK = 0
