@@ -5,15 +5,18 @@ One branchy migration directory is built by real Alembic (``alembic init`` + ``r
 revlib's answers are compared with ``alembic current`` and with the ``Running upgrade`` steps
 that ``alembic upgrade`` runs (online, on a copy) and prints (offline, ``--sql``).
 
-    1000000000a1  create users
+    1000000000a1 create users               7000000000g7 audit log (base, label "audit")
+         |                                       |
+    2000000000b2 add email                  8000000000h8 audit invoices, depends_on d4
+       /          \\
+    3000000000c3   4000000000d4
+    create orders  create invoices
+       \\          /
+    5000000000e5 merge orders and invoices
          |
-    2000000000b2  add email ------------------.
-       /     \\                                 |
-    3..c3    4..d4 (invoices) <- - depends_on - 8000000000h8 (audit@head)
-       \\     /                                  |
-    5000000000e5  merge                        7000000000g7 (base, branch label "audit")
-         |
-    6000000000f6  add index
+    6000000000f6 add index
+
+Heads: f6 and h8. Upgrading h8 needs d4 first, so the two branches interleave.
 """
 
 from __future__ import annotations
@@ -296,7 +299,7 @@ EXTRA_CURRENT = [(B2, C3), (A1, G7), (C3, H8), (D4, H8), (E5, C3), (A1, B2, D4),
     [pytest.param(rows, id="+".join(r[-2:] for r in rows)) for rows in EXTRA_CURRENT],
 )
 def test_get_all_current_matches_alembic_for_revision_sets(
-    project: Project, scripts: ScriptDirectory, databases: dict[str, Path], rows: tuple[str, ...]
+    project: Project, scripts: ScriptDirectory, rows: tuple[str, ...]
 ) -> None:
     alembic_scripts = AlembicScriptDirectory.from_config(project.alembic_config(Path("x.db")))
     expected = sorted(s.revision for s in alembic_scripts.get_all_current(rows))
@@ -450,11 +453,12 @@ def test_current_check_exits_1_exactly_when_alembic_check_heads_fails(
     assert ("Database is not on all head revisions" in err) == (not alembic_at_heads)
 
 
+@pytest.mark.parametrize("flag", ["--check", "--check-heads"])
 def test_current_check_names_the_missing_heads(
-    project: Project, databases: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    project: Project, databases: dict[str, Path], capsys: pytest.CaptureFixture[str], flag: str
 ) -> None:
     url = sqlite_url(databases["main-head-only"])
-    code, out, err = run_revlib(capsys, "-c", str(project.ini), "current", "--url", url, "--check")
+    code, out, err = run_revlib(capsys, "-c", str(project.ini), "current", "--url", url, flag)
     assert (code, out) == (1, f"{F6} (head)\n")
     assert err == (
         f"revlib: Database is not on all head revisions (missing {H8}; "
