@@ -182,6 +182,11 @@ def _revision_path(
             f"file_template {script_dir.file_template!r} puts the new revision at {final}, "
             f"outside its version location {inside}"
         )
+    if path.name == ".py":  # Alembic fails with an AssertionError on such a file
+        raise CommandError(
+            f"file_template {script_dir.file_template!r} gives the new revision the empty "
+            f"file name {path}; start the name with %(rev)s or text"
+        )
     return path
 
 
