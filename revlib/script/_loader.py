@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,7 @@ def load_script(script_dir: ScriptDirectory, path: Path) -> Script:
         except DynamicValueError:
             if not script_dir.import_fallback:
                 raise
-            return _imported_script(path)
+            return _imported_script(path, script_dir.source_paths)
     for warning in header.warnings:
         from revlib.script.base import warn_read
 
@@ -119,9 +120,23 @@ def _legacy_revision_id(path: Path) -> str:
     return match.group(1)
 
 
-def _imported_script(path: Path) -> Script:
-    """Alembic's way: import the module (runs its code; only with ``import_fallback``)."""
-    module = import_module_file(path)
+def _imported_script(path: Path, source_paths: list[str]) -> Script:
+    """Alembic's way: import the module (runs its code; only with ``import_fallback``).
+
+    The source paths go on ``sys.path`` for the import, as Alembic's ``prepend_sys_path`` does.
+    """
+    added = [entry for entry in source_paths if entry not in sys.path]
+    sys.path[:0] = added
+    try:
+        module = import_module_file(path)
+    except Exception as error:  # any failure of the user's module is reported, not raised
+        raise CommandError(
+            f"{path}: importing this file failed ({type(error).__name__}: {error}); "
+            "it was imported because its header cannot be read statically (--import)"
+        ) from error
+    finally:
+        for entry in added:
+            sys.path.remove(entry)
     if not hasattr(module, "revision"):
         return Script(module, _legacy_revision_id(path), path)
     return Script(module, module.revision, path)
