@@ -136,7 +136,7 @@ def _check_unused(script_dir: ScriptDirectory, revid: str, branch_labels: RevArg
             )
         used_by = lookup.get(label)
         if used_by is not None:
-            raise CommandError(
+            raise RevisionError(
                 f"Branch name '{label}' in revision {revid} already used by "
                 f"revision {used_by.revision}"
             )
@@ -257,14 +257,16 @@ def _missing_labels_message(revid: str, branch_labels: RevArg, path: Path | str)
 def _write(path: Path, data: bytes) -> None:
     from revlib.util.atomic import write_new_file
 
-    os.makedirs(path.parent.absolute(), exist_ok=True)
     try:
+        os.makedirs(path.parent.absolute(), exist_ok=True)
         write_new_file(path, data)
     except FileExistsError:
         raise CommandError(
             f"{path} already exists; revlib never overwrites a file. Choose another "
             "--rev-id or message, or move that file away"
         ) from None
+    except OSError as error:  # disk full, read-only directory, ...: nothing was written
+        raise CommandError(f"Can't write {path}: {error.strerror or error}") from error
 
 
 def _register(script_dir: ScriptDirectory, path: Path, branch_labels: RevArg) -> Script | None:
