@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "merge": "hooks.write:merge",
     "current": "hooks.database:current",
     "pending": "hooks.database:pending",
+    "check": "hooks.check:check",
 }
 
 EXIT_OK = 0

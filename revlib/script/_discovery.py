@@ -48,6 +48,12 @@ def _orphan_compiled_files(root: Path, files: list[str]) -> list[Path]:
     return [entry for entry in cache.iterdir() if entry.name.split(".")[0] not in stems]
 
 
+def is_source_name(name: str) -> bool:
+    """True for a file name Alembic loads as a source revision (``.py``, not ``.#*`` or
+    ``__init__*``): the name-only half of :func:`is_script_file`, for paths not on disk."""
+    return _SOURCE_FILE.match(name) is not None
+
+
 def is_script_file(path: Path, sourceless: bool) -> bool:
     """True when Alembic would load ``path`` as a revision (see the module docstring)."""
     pattern = _SOURCE_OR_COMPILED_FILE if sourceless else _SOURCE_FILE

@@ -1,0 +1,113 @@
+"""The ``revlib-auto-merge`` hook: when the commit would hold several heads, write the merge.
+
+The heads are those of the index (what will be committed). The merge revision is written by
+``revlib merge --if-needed`` (:mod:`hooks.write`), from the project's ``script.py.mako``; the
+hook prints its path and exits 1, as pre-commit expects of a hook that changes files. A merge
+of the same heads already on disk but not staged (the hook ran before) is not written twice:
+it is named again (and staged with ``--stage``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from hooks.check import (
+    CONFIG_OPTION,
+    DIRECTORY_OPTION,
+    EXIT_FAILED,
+    EXIT_OK,
+    HEADS_OPTION,
+    run_hook,
+)
+from hooks.context import Options
+from revlib.findings import MULTIPLE_HEADS, format_text
+
+
+@click.command()
+@CONFIG_OPTION
+@DIRECTORY_OPTION
+@HEADS_OPTION
+@click.option(
+    "-m", "--message", default="merge heads", show_default=True, help="Message of the merge."
+)
+@click.option("--stage", is_flag=True, help="Also `git add` the merge revision.")
+@click.pass_context
+def auto_merge(
+    ctx: click.Context,
+    config_files: tuple[str, ...],
+    directories: tuple[str, ...],
+    allowed_heads: Any,
+    message: str,
+    stage: bool,
+) -> int:
+    """Write a merge revision when the staged history has several heads."""
+    from hooks import snapshots
+
+    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    exit_code = EXIT_OK
+    for env in snapshots.environments(options, config_files, directories):
+        result = _staged_graph(env, allowed_heads)
+        blocking = [
+            f for f in result.findings if f.severity == "error" and f.code != MULTIPLE_HEADS
+        ]
+        if blocking:
+            for finding in blocking:
+                click.echo(format_text(finding))
+            click.echo("Not writing a merge revision on top of these problems; fix them first.")
+            exit_code = EXIT_FAILED
+            continue
+        groups = [f.revisions for f in result.findings if f.code == MULTIPLE_HEADS]
+        for heads in dict.fromkeys(groups):
+            _merge(env, heads, message, stage)
+            exit_code = EXIT_FAILED
+    return exit_code
+
+
+def _staged_graph(env: Any, allowed_heads: Any) -> Any:
+    """The lint result of the index: its multiple-heads findings name each group of heads
+    over its limit (one group, unless ``--heads per-branch-label``)."""
+    from hooks.check import read_sources
+    from revlib.lint import lint_sources
+
+    (files,) = read_sources([env], staged=True)
+    return lint_sources(files, allowed_heads=allowed_heads, search_path=env.search_path)
+
+
+def _merge(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
+    """Name the merge already on disk, or have ``revlib merge`` write one."""
+    existing = _existing_merge(env, heads)
+    if existing is not None:
+        if stage:
+            from hooks.git import open_repo
+
+            with open_repo(".") as repo:
+                repo.add([existing])
+        state = "staged" if stage else "not staged yet"
+        click.echo(f"{existing} (written earlier; {state})")
+        return
+    from hooks.write import merge
+
+    args = [*heads, "--if-needed", "-m", message, *(["--stage"] if stage else [])]
+    merge.main(args=args, prog_name="revlib merge", standalone_mode=False, obj=env.options)
+
+
+def _existing_merge(env: Any, heads: tuple[str, ...]) -> str | None:
+    """The path of a version file on disk whose down_revision is exactly ``heads``."""
+    from hooks import snapshots
+    from revlib._lint_read import read_nodes
+
+    nodes, _ = read_nodes(snapshots.worktree_sources(env), env.search_path)
+    wanted = set(heads)
+    return next((n.path for n in nodes if set(n.parents or ()) == wanted), None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``revlib-auto-merge`` hook."""
+    return run_hook(auto_merge, argv, "revlib-auto-merge", {})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""Everything revlib asks of git, in one module: the only one that imports GitPython.
+
+Files are read from the object database, never checked out: listings come from one ``git
+ls-files`` (the index) or from tree objects (a commit), and contents from GitPython's persistent
+``git cat-file --batch`` process, so a hundred files cost one process, not a hundred. Paths
+are repository-relative POSIX strings, decoded as git stores them (any unicode, any spaces).
+Every failure a user can cause (not a repository, an unknown ref, a shallow clone) becomes a
+:class:`~revlib.util.exc.CommandError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from revlib.util.exc import CommandError
+
+__all__ = ["INDEX", "GitRepo", "blob_id", "open_repo", "relative_locations"]
+
+INDEX = ":index"
+"""The snapshot name of the staging area (not a valid ref, so it cannot clash with one)."""
+
+_SYMLINK_MODE = 0o120000
+_UNSHALLOW_HINT = (
+    "this is a shallow clone: fetch the full history with `git fetch --unshallow` "
+    "(GitHub Actions: `fetch-depth: 0` on actions/checkout)"
+)
+
+
+def _gitpython() -> Any:
+    try:
+        import git
+    except ImportError as error:  # GitPython raises ImportError when git is not installed
+        raise CommandError(f"cannot use git: {error}") from None
+    return git
+
+
+def open_repo(start: str | os.PathLike[str]) -> GitRepo:
+    """The work tree holding ``start`` (a CommandError outside one)."""
+    git = _gitpython()
+    try:
+        repo = git.Repo(os.fspath(start), search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise CommandError(
+            f"{os.path.abspath(start)} is not inside a git repository; run in a clone, "
+            "or drop --staged/--base to read the files on disk"
+        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        repo.close()
+        raise CommandError(f"{repo.git_dir} is a bare repository: it has no index or work tree")
+    return GitRepo(repo)
+
+
+def blob_id(data: bytes, hex_length: int = 40) -> str:
+    """The id git gives a blob holding ``data`` (SHA-1, or SHA-256 in such repositories)."""
+    import hashlib
+
+    algorithm = "sha256" if hex_length == 64 else "sha1"
+    return hashlib.new(algorithm, b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class GitRepo:
+    """A work tree and its object database; use as a context manager to stop git's helpers."""
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self.root = Path(repo.working_tree_dir)
+
+    def __enter__(self) -> GitRepo:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the persistent ``cat-file`` processes."""
+        self._repo.close()
+
+    # -- commits -------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None while HEAD is unborn (no commit yet)."""
+        if not self._repo.head.is_valid():
+            return None
+        return str(self._repo.head.commit.hexsha)
+
+    def resolve(self, ref: str) -> str | None:
+        """The commit ``ref`` names; None for ``HEAD`` while it is unborn."""
+        if ref == "HEAD" and not self._repo.head.is_valid():
+            return None
+        status, out, _ = self._run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"
+        )
+        if status != 0:
+            raise CommandError(self._unknown_ref_message(ref))
+        return out.decode("ascii").strip()
+
+    def _unknown_ref_message(self, ref: str) -> str:
+        message = f"unknown revision {ref!r}: git knows no commit by that name"
+        if self.is_shallow():
+            return f"{message}; {_UNSHALLOW_HINT}, and fetch {ref} too"
+        if "/" in ref:
+            remote = ref.split("/", 1)[0]
+            return f"{message}; fetch it first (e.g. `git fetch {remote}`)"
+        return message
+
+    def merge_base(self, base: str, head: str | None) -> str | None:
+        """The best common ancestor of two commits (None when ``head`` is unborn)."""
+        if head is None:
+            return None
+        status, out, _ = self._run("merge-base", base, head)
+        if status == 0:
+            return out.decode("ascii").strip()
+        if self.is_shallow():
+            raise CommandError(
+                f"cannot find where HEAD forked from {base[:12]}: the history that joins "
+                f"them is missing; {_UNSHALLOW_HINT}"
+            )
+        raise CommandError(
+            f"HEAD and {base[:12]} have no common ancestor (unrelated histories); "
+            "choose another --base"
+        )
+
+    def is_shallow(self) -> bool:
+        """True in a shallow clone (``git clone --depth N``), whose history is cut short."""
+        status, out, _ = self._run("rev-parse", "--is-shallow-repository")
+        return status == 0 and out.strip() == b"true"
+
+    # -- listings ------------------------------------------------------------------------
+
+    def commit_files(self, commit: str | None, directories: Sequence[str]) -> dict[str, str]:
+        """``{path: blob id}`` of every file under ``directories`` (repo-relative) in
+        ``commit``; empty for None (an unborn HEAD). Symlinks and submodules are left out."""
+        if commit is None:
+            return {}
+        tree = self._repo.commit(commit).tree
+        found: dict[str, str] = {}
+        for directory in directories:
+            subtree = _subtree(tree, directory)
+            if subtree is not None:
+                found.update(_tree_blobs(subtree))
+        return found
+
+    def index_files(self, directories: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+        """``{path: blob id}`` of the staged files under ``directories``, and the paths that
+        are unmerged (a conflict in progress; their index entries are not a file)."""
+        status, out, err = self._run(
+            "--literal-pathspecs", "ls-files", "--stage", "-z", "--", *directories
+        )
+        if status != 0:
+            raise CommandError(f"git ls-files failed: {err.decode(errors='replace').strip()}")
+        staged: dict[str, str] = {}
+        unmerged: list[str] = []
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            info, _, raw_path = record.partition(b"\t")
+            mode, sha, stage = info.split(b" ")
+            path = os.fsdecode(raw_path)
+            if stage != b"0":
+                unmerged.append(path)
+            elif int(mode, 8) != _SYMLINK_MODE and mode != b"160000":
+                staged[path] = sha.decode("ascii")
+        return staged, list(dict.fromkeys(unmerged))
+
+    # -- contents ------------------------------------------------------------------------
+
+    def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
+        """The contents of blobs, all through one ``git cat-file --batch`` process."""
+        odb = self._repo.odb
+        return {sha: odb.stream(bytes.fromhex(sha)).read() for sha in dict.fromkeys(ids)}
+
+    def hex_length(self) -> int:
+        """40 for SHA-1 repositories, 64 for SHA-256 ones."""
+        head = self.head()
+        return 40 if head is None else len(head)
+
+    def add(self, paths: Sequence[str]) -> None:
+        """``git add`` these paths (absolute, or relative to the current directory)."""
+        status, _, err = self._run(
+            "--literal-pathspecs", "add", "--", *[os.path.abspath(p) for p in paths]
+        )
+        if status != 0:
+            raise CommandError(f"git add failed: {err.decode(errors='replace').strip()}")
+
+    def _run(self, *args: str) -> tuple[int, bytes, bytes]:
+        status, out, err = self._repo.git.execute(
+            ["git", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        return int(status), bytes(out), err if isinstance(err, bytes) else str(err).encode()
+
+
+def _subtree(tree: Any, directory: str) -> Any:
+    if directory in ("", "."):
+        return tree
+    try:
+        entry = tree / directory
+    except KeyError:
+        return None
+    return entry if entry.type == "tree" else None
+
+
+def _tree_blobs(tree: Any) -> Iterator[tuple[str, str]]:
+    for entry in tree:
+        if entry.type == "tree":
+            yield from _tree_blobs(entry)
+        elif entry.type == "blob" and entry.mode != _SYMLINK_MODE:
+            yield entry.path, entry.hexsha
+
+
+def relative_locations(root: Path, locations: Sequence[str]) -> list[str]:
+    """Version locations as repo-relative POSIX paths (a CommandError for one outside)."""
+    real_root = os.path.realpath(root)
+    relative: list[str] = []
+    for location in locations:
+        rel = os.path.relpath(os.path.realpath(location), real_root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            raise CommandError(
+                f"version location {location} is outside the git repository {root}; "
+                "read it from disk instead (without --staged/--base)"
+            )
+        relative.append("" if rel == os.curdir else Path(rel).as_posix())
+    return relative

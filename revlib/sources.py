@@ -1,0 +1,66 @@
+"""Version files as data: a path and its bytes, wherever they were read from.
+
+The checks in :mod:`revlib.lint` and :mod:`revlib.new_heads` work on :class:`SourceFile`
+sequences, so the same code checks the work tree, the git index or any commit.
+:func:`select_version_paths` applies Alembic's discovery rules to a plain list of paths (a git
+listing, say) and returns the version files in Alembic's load order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from revlib.script._discovery import is_source_name
+
+__all__ = ["SourceFile", "select_version_paths"]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One version file: where it is (as shown to the user) and its exact bytes."""
+
+    path: str
+    data: bytes
+
+
+def select_version_paths(
+    paths: Iterable[str], locations: Sequence[str], *, recursive: bool
+) -> list[str]:
+    """The paths Alembic would load from ``locations``, in its load order.
+
+    ``paths`` and ``locations`` are POSIX paths relative to the same root (``""`` is the root).
+    Locations are read in order; within one, files sort by name before subdirectories, which
+    are visited only when ``recursive`` (skipping a ``__pycache__``'s files). A file reached
+    through two locations is loaded once, the first time.
+    """
+    available = list(dict.fromkeys(paths))
+    selected: dict[str, None] = {}
+    for location in locations:
+        members = [
+            (key, path)
+            for path in available
+            if (key := _order_key(path, location, recursive)) is not None
+        ]
+        for _, path in sorted(members):
+            selected.setdefault(path, None)
+    return list(selected)
+
+
+def _order_key(path: str, location: str, recursive: bool) -> tuple[tuple[int, str], ...] | None:
+    """Where ``path`` comes in a top-down walk of ``location`` (None when it is not loaded):
+    at each level a directory's files (0, name) come before its subdirectories (1, name)."""
+    parts = PurePosixPath(path).parts
+    base = PurePosixPath(location).parts if location not in ("", ".") else ()
+    if parts[: len(base)] != base or len(parts) <= len(base):
+        return None
+    *directories, name = parts[len(base) :]
+    if directories and not recursive:
+        return None
+    # Alembic skips the files of a directory named ``*__pycache__`` (but not its subdirectories)
+    if directories and directories[-1].endswith("__pycache__"):
+        return None
+    if not is_source_name(name):
+        return None
+    return (*((1, d) for d in directories), (0, name))
