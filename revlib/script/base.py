@@ -249,7 +249,8 @@ class ScriptDirectory:
 def default_source_paths(config: Config) -> list[str]:
     """Where names imported by version files are looked up: ``prepend_sys_path`` entries
     (relative to the config file), the config file's directory, and the repository root."""
-    anchor = Path(config.config_file_name or config.toml_file_name or ".").resolve().parent
+    config_file = config.config_file_name or config.toml_file_name
+    anchor = Path(config_file).resolve().parent if config_file else Path.cwd()
     found: list[str] = []
     for entry in config.get_prepend_sys_paths_list() or ():
         found.append(str((anchor / entry).resolve()))
