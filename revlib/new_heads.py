@@ -216,7 +216,9 @@ class _Blame:
         else:
             hint = "run `revlib merge` to join the heads"
         node = self.final.by_id[culprit]
-        return _new_head(node.path, node.line("down_revision"), message, hint, culprit, head)
+        return _new_head(
+            node.path, node.line("down_revision"), message, hint, culprit, head, *others
+        )
 
     def _new_root(self, head: str, root: str) -> Finding:
         """``head``'s line meets no other line: its lowest changed revision starts it."""
@@ -250,4 +252,5 @@ class _Blame:
 
 
 def _new_head(path: str, line: int | None, message: str, hint: str, *revisions: str) -> Finding:
-    return Finding(findings.NEW_HEAD, "error", path, line, message, hint, tuple(revisions))
+    revisions = tuple(dict.fromkeys(revisions))
+    return Finding(findings.NEW_HEAD, "error", path, line, message, hint, revisions)

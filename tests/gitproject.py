@@ -20,6 +20,27 @@ script_location = %(here)s/migrations
 prepend_sys_path = .
 path_separator = os
 sqlalchemy.url = sqlite:///%(here)s/app.db
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
 """
 
 MIGRATION = '''\

@@ -1,0 +1,234 @@
+"""revlib-check / revlib check on real git repositories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hooks.check import main
+from hooks.cli import main as revlib
+from tests.gitproject import Project
+
+CUSTOMERS = "1a9c3e5f7b21"
+ORDERS = "3f2b8d1c6e45"
+POINTS = "9e0f4a6b2c87"
+ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
+POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
+HEADS_HINT = (
+    "  hint: `alembic upgrade head` fails while there are several heads: join them with "
+    "`revlib merge`, or change a down_revision so that one continues another"
+)
+TWO_HEADS = (
+    f"{ORDERS_FILE}:17: multiple-heads {ORDERS} is one of 2 heads, where only 1 is allowed; "
+    f"the other is {POINTS} ({POINTS_FILE})\n{HEADS_HINT}\n"
+    f"{POINTS_FILE}:17: multiple-heads {POINTS} is one of 2 heads, where only 1 is allowed; "
+    f"the other is {ORDERS} ({ORDERS_FILE})\n{HEADS_HINT}\n"
+    "Found 2 errors.\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A repository whose main branch holds one migration; the current directory."""
+    project = Project.create(tmp_path / "repo")
+    project.add_migration(CUSTOMERS, None, "create_customers")
+    project.commit("customers")
+    monkeypatch.chdir(project.root)
+    return project
+
+
+def merge_two_branches(project: Project) -> None:
+    """Two branches each add a migration on the same parent; git merges both cleanly."""
+    project.git("checkout", "-q", "-b", "orders")
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.git("checkout", "-q", "-b", "points", "main")
+    project.commit("points", project.add_migration(POINTS, CUSTOMERS, "add_points"))
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "orders")
+    project.git("merge", "-q", "--no-edit", "points")
+
+
+def test_merged_branches_fail_naming_both_files(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    merge_two_branches(project)
+    assert main([]) == 1
+    assert capsys.readouterr().out == TWO_HEADS
+
+
+def test_one_head_passes_silently(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    assert main([]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_staged_fork_fails(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.git("add", project.add_migration(POINTS, CUSTOMERS, "add_points"))
+    assert main([]) == 1
+    assert capsys.readouterr().out == TWO_HEADS
+
+
+def test_untracked_and_unstaged_files_are_ignored_by_the_hook(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.add_migration(POINTS, CUSTOMERS, "add_points")  # untracked: a second head on disk
+    orders = project.root / ORDERS_FILE
+    orders.write_text(orders.read_text().replace(f"= {CUSTOMERS!r}", "= 'nowhere'"))  # unstaged
+    assert main([]) == 0
+    assert revlib(["check", "--staged"]) == 0
+    assert capsys.readouterr().out == ""
+    assert revlib(["check"]) == 1  # the work tree, as Alembic would see it
+    assert capsys.readouterr().out == (
+        f"{ORDERS_FILE}:18: missing-down-revision down_revision names nowhere, but no version "
+        "file declares that revision\n"
+        "  hint: restore the file that declares it (deleted, or moved out of the version "
+        "locations?), or point down_revision at a revision that exists\n"
+        "Found 1 error.\n"
+    )
+
+
+def test_worktree_mode_sees_untracked_files(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.add_migration(POINTS, CUSTOMERS, "add_points")
+    assert revlib(["check"]) == 1
+    assert main(["--worktree"]) == 1
+    assert capsys.readouterr().out == TWO_HEADS * 2
+
+
+def test_unborn_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    project = Project.create(tmp_path / "repo")
+    monkeypatch.chdir(project.root)
+    project.git("add", project.add_migration(CUSTOMERS, None, "create_customers"))
+    assert main([]) == 0
+    project.git("add", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.git("add", project.add_migration(POINTS, CUSTOMERS, "add_points"))
+    assert main([]) == 1
+    assert capsys.readouterr().out == TWO_HEADS
+
+
+def test_spaces_and_unicode_in_file_names(project: Project, capsys) -> None:
+    name = f"migrations/versions/{ORDERS} créer les commandes ☃.py"
+    project.commit("orders", project.add_migration(POINTS, CUSTOMERS, "add_points"))
+    project.write(name, (project.root / POINTS_FILE).read_text().replace(POINTS, ORDERS))
+    project.git("add", name)
+    assert main([]) == 1
+    assert capsys.readouterr().out == (
+        f"{name}:17: multiple-heads {ORDERS} is one of 2 heads, where only 1 is allowed; "
+        f"the other is {POINTS} ({POINTS_FILE})\n{HEADS_HINT}\n"
+        f"{POINTS_FILE}:17: multiple-heads {POINTS} is one of 2 heads, where only 1 is allowed; "
+        f"the other is {ORDERS} ({name})\n{HEADS_HINT}\n"
+        "Found 2 errors.\n"
+    )
+
+
+def test_json_output(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    merge_two_branches(project)
+    assert main(["--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert document["heads"] == [ORDERS, POINTS]
+    assert [(p["code"], p["path"], p["line"], p["revisions"]) for p in document["problems"]] == [
+        ("multiple-heads", ORDERS_FILE, 17, [ORDERS, POINTS]),
+        ("multiple-heads", POINTS_FILE, 17, [ORDERS, POINTS]),
+    ]
+    assert set(document["problems"][0]) == {
+        "code",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "revisions",
+        "hint",
+    }
+
+
+def test_clean_json(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert revlib(["check", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "ok": True,
+        "problems": [],
+        "heads": [CUSTOMERS],
+    }
+
+
+def test_several_script_directories(project: Project, capsys) -> None:
+    other = Project(project.root / "other")
+    other.versions.mkdir(parents=True)
+    other.add_migration("aaaa00000001", None, "first")
+    other.add_migration("aaaa00000002", "aaaa00000001", "second")
+    other.add_migration("aaaa00000003", "aaaa00000001", "third")
+    project.git("add", ".")
+    assert main(["-c", "alembic.ini", "-d", "other/migrations"]) == 1
+    out = capsys.readouterr().out
+    assert "other/migrations/versions/aaaa00000002_second.py:17: multiple-heads" in out
+    assert out.endswith("Found 2 errors.\n")
+
+
+def test_heads_per_branch_label(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.add_migration("e1", CUSTOMERS, "expand", labels="expand")
+    project.add_migration("c1", CUSTOMERS, "contract", labels="contract")
+    project.git("add", ".")
+    assert main([]) == 1
+    capsys.readouterr()
+    assert main(["--heads", "per-branch-label"]) == 0
+    assert main(["--heads", "2"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["--heads", "0"],
+            "Error: Invalid value for '--heads': expected a number of heads (1 or more) or "
+            "'per-branch-label'\n",
+            id="bad-heads",
+        ),
+        pytest.param(
+            ["--enable", "multiple-heads"],
+            "Error: Invalid value for '--enable': 'multiple-heads' is not one of "
+            "'filename-mismatch', 'docstring-mismatch'.\n",
+            id="bad-enable",
+        ),
+        pytest.param(
+            ["-c", "missing.ini"],
+            "revlib: error: config file missing.ini does not exist\n",
+            id="missing-config",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(project: Project, capsys, args: list[str], expected: str) -> None:
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.err.endswith(expected)
+
+
+def test_outside_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    project = Project(tmp_path)
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    project.versions.mkdir(parents=True)
+    project.add_migration(CUSTOMERS, None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    assert main([]) == 2
+    assert capsys.readouterr().err == (
+        f"revlib: error: {tmp_path} is not inside a git repository; run in a clone, or drop "
+        "--staged/--base to read the files on disk\n"
+    )
+    assert revlib(["check"]) == 0
+
+
+def test_console_script(project: Project) -> None:
+    merge_two_branches(project)
+    result = subprocess.run(
+        [sys.executable, "-m", "hooks.check"], cwd=project.root, capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (1, TWO_HEADS, "")
