@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "merge": "hooks.write:merge",
     "current": "hooks.database:current",
     "pending": "hooks.database:pending",
+    "graph": "hooks.graph:graph",
     "check": "hooks.check:check",
 }
 
