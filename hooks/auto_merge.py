@@ -4,7 +4,8 @@ The heads are those of the index (what will be committed). The merge revision is
 ``revlib merge --if-needed`` (:mod:`hooks.write`), from the project's ``script.py.mako``; the
 hook prints its path and exits 1, as pre-commit expects of a hook that changes files. A merge
 of the same heads already on disk but not staged (the hook ran before) is not written twice:
-it is named again (and staged with ``--stage``).
+it is named again (and staged with ``--stage``). Untracked or unstaged version files never
+join the merge.
 """
 
 from __future__ import annotations
@@ -78,15 +79,19 @@ def _staged_graph(env: Any, allowed_heads: Any) -> Any:
 
 def _merge(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
     """Name the merge already on disk, or have ``revlib merge`` write one."""
-    existing = _existing_merge(env, heads)
+    from hooks import snapshots
+    from revlib._lint_read import read_nodes
+
+    on_disk, _ = read_nodes(snapshots.worktree_sources(env), env.search_path)
+    existing = next((n.path for n in on_disk if set(n.parents or ()) == set(heads)), None)
     if existing is not None:
         if stage:
-            from hooks.git import open_repo
-
-            with open_repo(".") as repo:
-                repo.add([existing])
+            _stage(existing)
         state = "staged" if stage else "not staged yet"
         click.echo(f"{existing} (written earlier; {state})")
+        return
+    if any(set(n.parents or ()) & set(heads) for n in on_disk):
+        _splice(env, heads, message, stage)
         return
     from hooks.write import merge
 
@@ -94,14 +99,32 @@ def _merge(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
     merge.main(args=args, prog_name="revlib merge", standalone_mode=False, obj=env.options)
 
 
-def _existing_merge(env: Any, heads: tuple[str, ...]) -> str | None:
-    """The path of a version file on disk whose down_revision is exactly ``heads``."""
-    from hooks import snapshots
-    from revlib._lint_read import read_nodes
+def _splice(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
+    """The merge, when an unstaged file on disk builds on a staged head.
 
-    nodes, _ = read_nodes(snapshots.worktree_sources(env), env.search_path)
-    wanted = set(heads)
-    return next((n.path for n in nodes if set(n.parents or ()) == wanted), None)
+    On disk that head is no head, so ``revlib merge`` (like ``alembic merge``) would refuse it;
+    the merge is still the right one for the commit, so it is written as a splice, with the
+    same library call ``revlib merge`` makes."""
+    from hooks.snapshots import display_path
+
+    script_dir = env.options.load_script_directory()
+    config = env.options.load_config()
+    script = script_dir.generate_revision(
+        None, message, refresh=True, head=list(heads), splice=True, config=config
+    )
+    if script is None:
+        return
+    path = display_path(script.path)
+    if stage:
+        _stage(path)
+    click.echo(path)
+
+
+def _stage(path: str) -> None:
+    from hooks.git import open_repo
+
+    with open_repo(".") as repo:
+        repo.add([path])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,11 @@ from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
+CUSTOMERS = "1a9c3e5f7b21"
+EMAIL = "7c4d2e9a0b13"
+ORDERS = "3f2b8d1c6e45"
+POINTS = "9e0f4a6b2c87"
+
 ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s/migrations
@@ -90,6 +95,13 @@ def migration(
     )
 
 
+def write_app(directory: Path) -> None:
+    """The ``myapp.models`` module the migrations import, in ``directory``."""
+    (directory / "myapp").mkdir(parents=True)
+    (directory / "myapp" / "__init__.py").write_text("")
+    (directory / "myapp" / "models.py").write_text("Base = object\n")
+
+
 class Project:
     """A git work tree with an Alembic project at its root."""
 
@@ -98,8 +110,9 @@ class Project:
         self.versions = root / "migrations" / "versions"
 
     @classmethod
-    def create(cls, root: Path) -> Project:
-        """``git init`` + alembic.ini, env.py, script.py.mako and a ``myapp`` package."""
+    def create(cls, root: Path, *, app: bool = True) -> Project:
+        """``git init`` + alembic.ini, env.py, script.py.mako and (unless not ``app``) the
+        ``myapp`` package that the migrations import."""
         root.mkdir(parents=True, exist_ok=True)
         project = cls(root)
         project.git("init", "-q", "-b", "main")
@@ -109,9 +122,8 @@ class Project:
         project.versions.mkdir(parents=True)
         for name in ("env.py", "script.py.mako"):
             shutil.copy(shop / name, root / "migrations" / name)
-        (root / "myapp").mkdir()
-        (root / "myapp" / "__init__.py").write_text("")
-        (root / "myapp" / "models.py").write_text("Base = object\n")
+        if app:
+            write_app(root)
         (root / ".gitignore").write_text("app.db\n__pycache__/\n")
         return project
 
@@ -159,3 +171,15 @@ class Project:
             check=False,
             env={**os.environ, **(env or {})},
         )
+
+
+def merge_two_branches(project: Project) -> None:
+    """On a main holding CUSTOMERS, two branches each add a migration on CUSTOMERS (ORDERS,
+    POINTS); git merges both into main without a conflict."""
+    project.git("checkout", "-q", "-b", "orders")
+    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
+    project.git("checkout", "-q", "-b", "points", "main")
+    project.commit("points", project.add_migration(POINTS, CUSTOMERS, "add_points"))
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "orders")
+    project.git("merge", "-q", "--no-edit", "points")

@@ -10,8 +10,7 @@ import pytest
 
 from hooks.auto_merge import main
 from hooks.check import main as check
-from tests.gitproject import Project
-from tests.test_check_hook import CUSTOMERS, ORDERS, POINTS, merge_two_branches
+from tests.gitproject import CUSTOMERS, ORDERS, POINTS, Project, merge_two_branches
 
 MERGE_FILE = re.compile(r"migrations/versions/([0-9a-f]{12})_merge_heads\.py")
 
@@ -120,3 +119,15 @@ def test_per_branch_label_merges_only_the_crowded_branch(project: Project, capsy
     (merge,) = merge_files(project)
     assert "down_revision: Union[str, Sequence[str], None] = ('e2', 'e3')" in merge.read_text()
     assert check(["--heads", "per-branch-label"]) == 0
+
+
+def test_unstaged_work_on_a_head_stays_out_of_the_merge(project: Project, capsys) -> None:
+    merge_two_branches(project)
+    project.add_migration("aaaa0000000w", POINTS, "work_in_progress")  # untracked, on a head
+    assert main([]) == 1
+    path = capsys.readouterr().out.rstrip("\n")
+    (merge,) = merge_files(project)
+    assert path == merge.relative_to(project.root).as_posix()
+    assert f"= ('{ORDERS}', '{POINTS}')" in merge.read_text()
+    assert main([]) == 1  # named again, not written again
+    assert capsys.readouterr().out == f"{path} (written earlier; not staged yet)\n"

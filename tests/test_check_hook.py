@@ -11,11 +11,8 @@ import pytest
 
 from hooks.check import main
 from hooks.cli import main as revlib
-from tests.gitproject import Project
+from tests.gitproject import CUSTOMERS, ORDERS, POINTS, Project, merge_two_branches
 
-CUSTOMERS = "1a9c3e5f7b21"
-ORDERS = "3f2b8d1c6e45"
-POINTS = "9e0f4a6b2c87"
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
 HEADS_HINT = (
@@ -39,17 +36,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     project.commit("customers")
     monkeypatch.chdir(project.root)
     return project
-
-
-def merge_two_branches(project: Project) -> None:
-    """Two branches each add a migration on the same parent; git merges both cleanly."""
-    project.git("checkout", "-q", "-b", "orders")
-    project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
-    project.git("checkout", "-q", "-b", "points", "main")
-    project.commit("points", project.add_migration(POINTS, CUSTOMERS, "add_points"))
-    project.git("checkout", "-q", "main")
-    project.git("merge", "-q", "orders")
-    project.git("merge", "-q", "--no-edit", "points")
 
 
 def test_merged_branches_fail_naming_both_files(

@@ -9,12 +9,8 @@ import pytest
 
 from hooks.cli import main as revlib
 from hooks.new_heads import main
-from tests.gitproject import Project
+from tests.gitproject import CUSTOMERS, EMAIL, ORDERS, POINTS, Project
 
-CUSTOMERS = "1a9c3e5f7b21"
-EMAIL = "7c4d2e9a0b13"
-ORDERS = "3f2b8d1c6e45"
-POINTS = "9e0f4a6b2c87"
 EMAIL_FILE = f"migrations/versions/{EMAIL}_add_email.py"
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
