@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "current": "hooks.database:current",
     "pending": "hooks.database:pending",
     "graph": "hooks.graph:graph",
+    "ci": "hooks.ci:ci",
     "check": "hooks.check:check",
 }
 

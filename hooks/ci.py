@@ -1,0 +1,253 @@
+"""``revlib ci``: every check in one go, reported the way the CI system reads it.
+
+It lints the checked-out history (as ``revlib check``), compares it with the base branch (as
+``revlib check --base``: ``--base``, else ``origin/$GITHUB_BASE_REF`` in a pull request, else
+``origin/HEAD``), and checks the heads file when the project keeps one. Under GitHub Actions
+(``GITHUB_ACTIONS=true``) it also prints one workflow command per problem, appends a Markdown
+job summary to ``$GITHUB_STEP_SUMMARY`` and writes the ``heads`` and ``ok`` outputs to
+``$GITHUB_OUTPUT``. Exit 1 when anything is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from hooks.check import CONFIG_OPTION, DIRECTORY_OPTION, HEADS_OPTION
+from hooks.context import Options
+from revlib.findings import MULTIPLE_HEADS, NEW_HEAD, OPTIONAL_CODES, Finding
+from revlib.util.exc import CommandError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+@click.command()
+@CONFIG_OPTION
+@DIRECTORY_OPTION
+@HEADS_OPTION
+@click.option(
+    "--enable",
+    multiple=True,
+    type=click.Choice(OPTIONAL_CODES),
+    help="Turn on an optional warning (repeatable).",
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    help="The branch this work will land on (default: origin/$GITHUB_BASE_REF in a pull "
+    "request, else origin/HEAD).",
+)
+@click.pass_context
+def ci(ctx: click.Context, /, base: str | None, **settings: Any) -> int:
+    """Run every check and report it for CI (GitHub Actions annotations and job summary)."""
+    from revlib.ci_report import text_report
+
+    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    environ = os.environ
+    found = collect(options, *default_base(base, environ), **settings)
+    click.echo(text_report(found.report), nl=False)
+    if environ.get("GITHUB_ACTIONS") == "true":
+        report_to_github(found, environ)
+    return EXIT_OK if found.report.ok else EXIT_FAILED
+
+
+def default_base(base: str | None, environ: Mapping[str, str]) -> tuple[str, bool]:
+    """The ref to compare with, and whether it must exist (False: skip the comparison if not).
+
+    ``origin/HEAD`` is only a guess (a push build may have no such ref): when it is missing
+    the comparison is skipped with a note. A named base that is missing is an error.
+    """
+    if base:
+        return base, True
+    if environ.get("GITHUB_BASE_REF"):
+        return f"origin/{environ['GITHUB_BASE_REF']}", True
+    return "origin/HEAD", False
+
+
+@dataclass
+class Found:
+    """The report, plus what only the GitHub output needs."""
+
+    report: Any  # revlib.ci_report.CiReport
+    repo_root: str | None = None
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+def collect(
+    options: Options,
+    base: str,
+    required: bool,
+    *,
+    config_files: Sequence[str],
+    directories: Sequence[str],
+    allowed_heads: Any,
+    enable: Sequence[str],
+) -> Found:
+    """Lint, new heads against ``base`` and the heads file, for each environment."""
+    from hooks import snapshots
+    from hooks.git import open_repo
+
+    envs = snapshots.environments(options, config_files, directories)
+    settings = {"allowed_heads": allowed_heads, "enable": enable}
+    with open_repo(".") as repo:
+        if required or _exists(repo, base):
+            from hooks.new_heads import _commits
+
+            found = _compare(repo, envs, base, _commits(repo, base), settings)
+        else:
+            note = (
+                f"no {base} to compare with (pass --base REF, e.g. --base origin/main); "
+                "only the checked-out history was checked"
+            )
+            found = _lint_only(envs, settings, note)
+        found.repo_root = str(repo.root)
+    return found
+
+
+def _exists(repo: Any, ref: str) -> bool:
+    try:
+        repo.resolve(ref)
+    except CommandError:
+        return False
+    return True
+
+
+def _compare(
+    repo: Any, envs: Sequence[Any], base: str, commits: Any, settings: dict[str, Any]
+) -> Found:
+    from hooks.ci_heads_file import heads_file_findings
+    from hooks.git import relative_locations
+    from hooks.new_heads import _landing
+    from revlib.ci_report import CiReport
+    from revlib.new_heads import find_new_heads
+
+    problems: list[Finding] = []
+    heads: list[str] = []
+    parts: list[tuple[Any, set[str]]] = []
+    for env in envs:
+        locations = relative_locations(repo.root, env.locations)
+        base_files, final_files, change = _landing(repo, env, locations, base, commits, False)
+        result = find_new_heads(
+            base_files,
+            final_files,
+            change,
+            file_template=env.file_template,
+            search_path=env.search_path,
+            **settings,
+        )
+        problems += combine(result.findings, result.final.findings)
+        problems += heads_file_findings(env, result.final)
+        heads += result.heads
+        parts.append((result.final, set(change.changed)))
+    view, docs = _picture(parts, heads)
+    return Found(CiReport(tuple(problems), tuple(heads), base=base, docs=docs, view=view))
+
+
+def _lint_only(envs: Sequence[Any], settings: dict[str, Any], note: str) -> Found:
+    from hooks import snapshots
+    from hooks.ci_heads_file import heads_file_findings
+    from revlib.ci_report import CiReport
+    from revlib.lint import lint_sources
+
+    problems: list[Finding] = []
+    heads: list[str] = []
+    parts: list[tuple[Any, set[str]]] = []
+    for env in envs:
+        result = lint_sources(
+            snapshots.worktree_sources(env),
+            file_template=env.file_template,
+            search_path=env.search_path,
+            **settings,
+        )
+        problems += result.findings
+        problems += heads_file_findings(env, result)
+        heads += result.heads
+        parts.append((result, set()))
+    view, docs = _picture(parts, heads)
+    report = CiReport(tuple(problems), tuple(heads), docs=docs, view=view, notes=(note,))
+    return Found(report)
+
+
+def combine(new: Sequence[Finding], lint: Sequence[Finding]) -> list[Finding]:
+    """The new-heads findings, then the lint findings they do not already tell.
+
+    A ``multiple-heads`` finding about heads that a ``new-head`` finding blames on a file is
+    left out: the blame says more. Duplicates (same code, place and message) appear once.
+    """
+    blamed = {rev for f in new if f.code == NEW_HEAD for rev in f.revisions}
+    seen = set()
+    result = []
+    for finding in (*new, *lint):
+        key = (finding.code, finding.path, finding.line, finding.message)
+        if key in seen:
+            continue
+        if finding.code == MULTIPLE_HEADS and blamed.intersection(finding.revisions):
+            continue
+        seen.add(key)
+        result.append(finding)
+    return result
+
+
+def _picture(parts: Sequence[tuple[Any, set[str]]], heads: Sequence[str]) -> tuple[Any, Any]:
+    """The summary's diagram: what the branch changed, its parents and the heads."""
+    from revlib.render.view import GraphView, neighbourhood_view
+    from revlib.script.revision import RevisionError
+
+    nodes: list[Any] = []
+    docs: dict[str, str] = {}
+    total = 0
+    for lint, changed in parts:
+        try:
+            history = list(
+                lint.revision_map.iterate_revisions(
+                    "heads", "base", inclusive=True, assert_relative_length=False
+                )
+            )
+        except RevisionError:  # a graph too broken to walk gets no picture
+            continue
+        added = {s.revision for s in lint.scripts if s.path in changed}
+        docs.update({s.revision: s.doc for s in lint.scripts})
+        view = neighbourhood_view(history, added | set(heads), added=added)
+        known = {node.revision for node in nodes}
+        nodes += [node for node in view.nodes if node.revision not in known]
+        total += view.total
+    return GraphView(tuple(nodes), total), docs
+
+
+def report_to_github(found: Found, environ: Mapping[str, str]) -> None:
+    """Workflow commands on stdout, the job summary and the step outputs in their files."""
+    from revlib.ci_report import annotation, outputs, summary_markdown
+
+    report = found.report
+    paths = {f.path: _repo_path(f.path, found.repo_root) for f in report.findings if f.path}
+    for finding in report.findings:
+        click.echo(annotation(finding, paths.get(finding.path or "")))
+    summary_file = environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        _append(summary_file, summary_markdown(report, paths))
+    output_file = environ.get("GITHUB_OUTPUT")
+    if output_file:
+        values = {"heads": "\n".join(report.heads), "ok": "true" if report.ok else "false"}
+        _append(output_file, outputs(values, f"ghadelimiter_{uuid.uuid4()}"))
+
+
+def _repo_path(path: str, root: str | None) -> str:
+    """``path`` relative to the repository root, with ``/`` (how GitHub places annotations)."""
+    absolute = os.path.abspath(path)
+    if root is None or os.path.commonpath([absolute, root]) != root:
+        return path
+    return os.path.relpath(absolute, root).replace(os.sep, "/")
+
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8", newline="") as file:
+        file.write(text)
+
+
+__all__ = ["ci", "collect", "combine", "default_base"]
