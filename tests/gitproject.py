@@ -2,7 +2,8 @@
 
 Migrations are written as ``alembic revision`` writes them (the 1.16+ generic template), each
 importing ``myapp.models``, an application module that the hooks never have installed. The
-project's ``env.py`` is Alembic's stock one, so real Alembic can upgrade a SQLite database.
+project's ``env.py`` is Alembic's stock one (online mode), so real Alembic can upgrade a SQLite
+database.
 """
 
 from __future__ import annotations
@@ -25,27 +26,21 @@ script_location = %(here)s/migrations
 prepend_sys_path = .
 path_separator = os
 sqlalchemy.url = sqlite:///%(here)s/app.db
+"""
 
-[loggers]
-keys = root
+ENV_PY = """\
+# Alembic's stock env.py, online mode only, without fileConfig (which would reconfigure the
+# logging of the whole test session).
+from alembic import context
+from sqlalchemy import engine_from_config, pool
 
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARNING
-handlers = console
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)-5.5s [%(name)s] %(message)s
+config = context.config
+section = config.get_section(config.config_ini_section, {})
+connectable = engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
+with connectable.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
 """
 
 MIGRATION = '''\
@@ -118,10 +113,9 @@ class Project:
         project.git("init", "-q", "-b", "main")
         project.git("config", "commit.gpgsign", "false")
         (root / "alembic.ini").write_text(ALEMBIC_INI)
-        shop = EXAMPLES / "shop" / "migrations"
         project.versions.mkdir(parents=True)
-        for name in ("env.py", "script.py.mako"):
-            shutil.copy(shop / name, root / "migrations" / name)
+        shutil.copy(EXAMPLES / "shop" / "migrations" / "script.py.mako", root / "migrations")
+        (root / "migrations" / "env.py").write_text(ENV_PY)
         if app:
             write_app(root)
         (root / ".gitignore").write_text("app.db\n__pycache__/\n")
