@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "graph": "hooks.graph:graph",
     "ci": "hooks.ci:ci",
     "check": "hooks.check:check",
+    "rebase": "hooks.rebase:rebase",
+    "heads-file": "hooks.heads_file:heads_file",
 }
 
 EXIT_OK = 0

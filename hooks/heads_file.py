@@ -1,0 +1,233 @@
+"""``revlib heads-file update|check``, the ``revlib-heads-file`` hooks, and Alembic's
+``post_write_hooks`` entry point: keep a committed file naming each branch's head.
+
+The file (``<script_location>/heads.txt`` unless ``--heads-file PATH``) is opt-in: ``update``
+creates it. Because both sides of a fork rewrite the same line, git stops with a conflict on it
+when two branches that each added a migration meet (see :mod:`revlib.heads_file`).
+
+As an Alembic post-write hook (``type = console_scripts``, ``entrypoint = revlib-heads-file``)
+it runs after ``alembic revision`` writes a file, with that file's path as argument: the config
+is the one in the current directory, else the nearest one above that file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from hooks.context import Options
+from revlib.util.exc import CommandError
+
+if TYPE_CHECKING:
+    from revlib.heads_file import HeadEntry, HeadsFile
+    from revlib.script import ScriptDirectory
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+HEADS_FILE_OPTION = click.option(
+    "--heads-file",
+    "heads_file_path",
+    metavar="PATH",
+    help="The heads file (default: heads.txt in the script directory).",
+)
+CONFIG_OPTION = click.option(
+    "-c",
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="alembic.ini or pyproject.toml (default: the revlib group's, or the one in the "
+    "current directory, or the nearest one above FILES).",
+)
+
+
+@click.group("heads-file")
+def heads_file() -> None:
+    """Keep the committed heads file in step with the revision graph."""
+
+
+@heads_file.command()
+@CONFIG_OPTION
+@HEADS_FILE_OPTION
+@click.argument("files", nargs=-1, metavar="[FILES]...")
+@click.pass_context
+def update(
+    ctx: click.Context,
+    config_file: str | None,
+    heads_file_path: str | None,
+    files: tuple[str, ...],
+) -> int:
+    """Rewrite the heads file if the heads changed (exit 1 when it did).
+
+    FILES (what Alembic passes a post-write hook: the new revision) only help find the
+    config when the current directory has none.
+    """
+    from revlib.heads_file import several_heads
+
+    options = _options(ctx, config_file, files)
+    script_dir = options.load_script_directory()
+    path = heads_file_path_for(script_dir, heads_file_path)
+    entries = graph_entries(script_dir)
+    recorded = read_heads_file(path)
+    if recorded is not None and recorded.conflict is not None and several_heads(entries):
+        click.echo(
+            f"{_display(path)} has unresolved conflict markers and the history has several "
+            f"heads ({_heads_text(entries)}): run `revlib rebase` to re-parent this branch's "
+            "migrations, or `revlib merge` then this command again"
+        )
+        return EXIT_FAILED
+    newline = recorded.newline if recorded is not None else "\n"
+    if not write_heads_file(path, entries, newline):
+        return EXIT_OK
+    verb = "Created" if recorded is None else "Updated"
+    click.echo(f"{verb} {_display(path)}: {_heads_text(entries)}")
+    return EXIT_FAILED
+
+
+@heads_file.command()
+@CONFIG_OPTION
+@HEADS_FILE_OPTION
+@click.pass_context
+def check(ctx: click.Context, config_file: str | None, heads_file_path: str | None) -> int:
+    """Exit 1 when the heads file is missing, conflicted or stale (for CI)."""
+    from revlib.heads_file import compare
+
+    script_dir = _options(ctx, config_file, ()).load_script_directory()
+    path = heads_file_path_for(script_dir, heads_file_path)
+    entries = graph_entries(script_dir)
+    recorded = read_heads_file(path)
+    fix = "run `revlib heads-file update` and commit it"
+    if recorded is None:
+        click.echo(f"{_display(path)} does not exist; {fix}")
+        return EXIT_FAILED
+    staleness = compare(recorded, entries)
+    if staleness.conflicted:
+        click.echo(f"{_display(path)} has unresolved conflict markers; run `revlib rebase`")
+        return EXIT_FAILED
+    if staleness.stale:
+        recorded_text = _heads_text(recorded.entries) or "no heads"
+        click.echo(
+            f"{_display(path)} is stale: it records {recorded_text}, but the heads are "
+            f"{_heads_text(entries) or 'none'}; {fix}"
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# -- shared with `revlib rebase` ----------------------------------------------------------
+
+
+def heads_file_path_for(script_dir: ScriptDirectory, explicit: str | None) -> Path:
+    """``--heads-file`` as given, else ``heads.txt`` in the script directory."""
+    from revlib.heads_file import DEFAULT_NAME
+
+    return Path(explicit) if explicit is not None else Path(script_dir.dir, DEFAULT_NAME)
+
+
+def graph_entries(script_dir: ScriptDirectory) -> list[HeadEntry]:
+    """The heads of the work tree's graph, each with its branch labels."""
+    from revlib.heads_file import HeadEntry
+
+    heads = script_dir.get_heads()
+    return [HeadEntry.of(h, script_dir.get_revision(h).branch_labels) for h in heads]
+
+
+def read_heads_file(path: Path) -> HeadsFile | None:
+    """The parsed heads file, or None when there is none."""
+    from revlib.heads_file import parse
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise CommandError(f"{_display(path)}: cannot read: {error.strerror}") from None
+    return parse(data.decode("utf-8", "replace"), _display(path))
+
+
+def write_heads_file(path: Path, entries: Sequence[HeadEntry], newline: str = "\n") -> bool:
+    """Write the heads file atomically if its bytes change; whether they did."""
+    from revlib.heads_file import render
+    from revlib.util.atomic import replace_file, write_new_file
+
+    data = render(entries, newline).encode("utf-8")
+    try:
+        if path.is_file():
+            if path.read_bytes() == data:
+                return False
+            replace_file(path, data)
+        else:
+            write_new_file(path, data)
+    except OSError as error:
+        raise CommandError(f"{_display(path)}: cannot write: {error.strerror}") from None
+    return True
+
+
+def _heads_text(entries: Sequence[HeadEntry]) -> str:
+    return ", ".join(str(entry) for entry in sorted(entries))
+
+
+def _display(path: Path) -> str:
+    from hooks.snapshots import display_path
+
+    return display_path(path)
+
+
+def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) -> Options:
+    """The group's options, with ``-c``; without any config here, the nearest one above the
+    first of ``files`` (a post-write hook may run outside the project's directory)."""
+    from revlib.config import find_default_config
+
+    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    if config_file is not None:
+        return dataclasses.replace(options, config_file=config_file, directory=None)
+    if options.config_file or options.directory or os.environ.get("ALEMBIC_CONFIG"):
+        return options
+    if any(find_default_config(os.getcwd())) or not files:
+        return options
+    directory = Path(files[0]).resolve().parent
+    for candidate in (directory, *directory.parents):
+        ini_path, toml_path = find_default_config(str(candidate))
+        if ini_path or toml_path:
+            return dataclasses.replace(options, config_file=ini_path or toml_path)
+    return options
+
+
+def run_command(command: click.Command, argv: Sequence[str] | None, prog_name: str) -> int:
+    """Run ``command`` as a console script: its exit code, errors as messages."""
+    from hooks.errors import report_error
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result: Any = command.main(
+            args=args, prog_name=prog_name, standalone_mode=False, obj=Options()
+        )
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except Exception as error:  # a user's mistake becomes one message; a bug re-raises
+        return report_error(error)
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``revlib-heads-file`` hook and post-write entry point: ``heads-file update``."""
+    return run_command(update, argv, "revlib-heads-file")
+
+
+def check_main(argv: Sequence[str] | None = None) -> int:
+    """The ``revlib-heads-file-check`` hook: ``heads-file check``."""
+    return run_command(check, argv, "revlib-heads-file-check")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
