@@ -256,3 +256,22 @@ def test_bad_range_is_one_message_and_exit_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(f"revlib: error: {message}")
+
+
+def test_readme_drawing_is_what_the_command_prints() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    block = readme.split("$ cd examples/warehouse && revlib graph\n", 1)[1].split("```", 1)[0]
+    assert block == WAREHOUSE_GRAPH
+
+
+def test_docs_picture_shows_the_warehouse_graph() -> None:
+    """docs/graph.svg is `revlib graph --all --format dot | dot -Tsvg` of examples/warehouse
+    (the bytes depend on the Graphviz version, so the nodes and edges are compared)."""
+    import re
+
+    svg = (EXAMPLES.parent / "docs" / "graph.svg").read_text()
+    _, dot = run(["graph", "--all", "--format", "dot"], EXAMPLES / "warehouse")
+    declared = set(re.findall(r"^  (r_\w+) \[", dot, re.M))
+    edges = {f"{a}&#45;&gt;{b}" for a, b in re.findall(r"^  (r_\w+) -> (r_\w+)", dot, re.M)}
+    titles = set(re.findall(r"<title>([^<]+)</title>", svg))
+    assert titles == declared | edges | {"revisions"}
