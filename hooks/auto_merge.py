@@ -11,7 +11,7 @@ join the merge.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +25,10 @@ from hooks.check import (
 )
 from hooks.context import Options
 from revlib.findings import MULTIPLE_HEADS, format_text
+
+if TYPE_CHECKING:
+    from hooks.snapshots import Environment
+    from revlib.lint import AllowedHeads, LintResult
 
 
 @click.command()
@@ -40,7 +44,7 @@ def auto_merge(
     ctx: click.Context,
     config_files: tuple[str, ...],
     directories: tuple[str, ...],
-    allowed_heads: Any,
+    allowed_heads: AllowedHeads,
     message: str,
     stage: bool,
 ) -> int:
@@ -67,7 +71,7 @@ def auto_merge(
     return exit_code
 
 
-def _staged_graph(env: Any, allowed_heads: Any) -> Any:
+def _staged_graph(env: Environment, allowed_heads: AllowedHeads) -> LintResult:
     """The lint result of the index: its multiple-heads findings name each group of heads
     over its limit (one group, unless ``--heads per-branch-label``)."""
     from hooks.check import read_sources
@@ -77,7 +81,7 @@ def _staged_graph(env: Any, allowed_heads: Any) -> Any:
     return lint_sources(files, allowed_heads=allowed_heads, search_path=env.search_path)
 
 
-def _merge(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
+def _merge(env: Environment, heads: tuple[str, ...], message: str, stage: bool) -> None:
     """Name the merge already on disk, or have ``revlib merge`` write one."""
     from hooks import snapshots
     from revlib._lint_read import read_nodes
@@ -99,7 +103,7 @@ def _merge(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
     merge.main(args=args, prog_name="revlib merge", standalone_mode=False, obj=env.options)
 
 
-def _splice(env: Any, heads: tuple[str, ...], message: str, stage: bool) -> None:
+def _splice(env: Environment, heads: tuple[str, ...], message: str, stage: bool) -> None:
     """The merge, when an unstaged file on disk builds on a staged head.
 
     On disk that head is no head, so ``revlib merge`` (like ``alembic merge``) would refuse it;

@@ -11,13 +11,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hooks.context import Options
 from hooks.output import FORMAT_OPTION, echo_json
 from revlib.findings import OPTIONAL_CODES, Finding, format_text, to_json
+
+if TYPE_CHECKING:
+    from hooks.snapshots import Environment
+    from revlib.lint import AllowedHeads
+    from revlib.sources import SourceFile
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -129,7 +134,7 @@ def lint_report(
     config_files: Sequence[str],
     directories: Sequence[str],
     staged: bool,
-    allowed_heads: Any,
+    allowed_heads: AllowedHeads,
     enable: Sequence[str],
 ) -> Report:
     """Lint each environment, from the index (``staged``) or the work tree."""
@@ -152,7 +157,7 @@ def lint_report(
     return Report(tuple(problems), tuple(heads))
 
 
-def read_sources(envs: Sequence[Any], staged: bool) -> list[Any]:
+def read_sources(envs: Sequence[Environment], staged: bool) -> list[list[SourceFile]]:
     """Each environment's version files: from the index when ``staged``, else from disk."""
     from hooks import snapshots
 

@@ -10,10 +10,21 @@ beyond the base's own is blamed on the file that made it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hooks.check import Report, check, run_hook
 from hooks.context import Options
+
+if TYPE_CHECKING:
+    from hooks.git import GitRepo
+    from hooks.snapshots import Environment
+    from revlib.findings import Finding
+    from revlib.lint import AllowedHeads
+    from revlib.new_heads import Change
+    from revlib.sources import SourceFile
+
+Commits = tuple[str | None, str | None, str | None]
+"""(base commit, HEAD commit, merge base); None stands for an unborn HEAD."""
 
 
 def new_heads_report(
@@ -23,7 +34,7 @@ def new_heads_report(
     config_files: Sequence[str],
     directories: Sequence[str],
     staged: bool,
-    allowed_heads: Any,
+    allowed_heads: AllowedHeads,
     enable: Sequence[str],
 ) -> Report:
     """New heads and new problems of each environment, relative to ``base``."""
@@ -32,7 +43,7 @@ def new_heads_report(
     from revlib.new_heads import find_new_heads
 
     envs = snapshots.environments(options, config_files, directories)
-    problems: list[Any] = []
+    problems: list[Finding] = []
     heads: list[str] = []
     with open_repo(".") as repo:
         commits = _commits(repo, base)
@@ -53,7 +64,7 @@ def new_heads_report(
     return Report(tuple(problems), tuple(heads))
 
 
-def _commits(repo: Any, base: str) -> tuple[str | None, str | None, str | None]:
+def _commits(repo: GitRepo, base: str) -> Commits:
     """``(base commit, HEAD commit, merge base)``; None stands for an unborn HEAD (an empty
     history)."""
     base_commit = repo.resolve(base)
@@ -64,13 +75,13 @@ def _commits(repo: Any, base: str) -> tuple[str | None, str | None, str | None]:
 
 
 def _landing(
-    repo: Any,
-    env: Any,
+    repo: GitRepo,
+    env: Environment,
     locations: list[str],
     base: str,
-    commits: tuple[str | None, str | None, str | None],
+    commits: Commits,
     staged: bool,
-) -> tuple[list[Any], list[Any], Any]:
+) -> tuple[list[SourceFile], list[SourceFile], Change]:
     """The base's version files, the final ones, and the Change between them."""
     from hooks import snapshots
     from hooks.snapshots import display_path

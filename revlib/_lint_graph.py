@@ -291,45 +291,60 @@ def _strongly_connected(vertices: list[str], edges: _Edges) -> Iterator[list[str
     """Tarjan's algorithm, iterative (histories can be thousands of revisions deep); each
     component is yielded in load order."""
     order = {v: i for i, v in enumerate(vertices)}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
+    search = _Tarjan(edges)
     for root in vertices:
-        if root in index:
-            continue
-        work = [(root, iter(edges(root)))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
+        if root not in search.index:
+            for component in search.run(root):
+                yield sorted(component, key=order.__getitem__)
+
+
+class _Tarjan:
+    """The state of one depth-first search for strongly connected components."""
+
+    def __init__(self, edges: _Edges) -> None:
+        self.edges = edges
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on_stack: set[str] = set()
+
+    def _enter(self, vertex: str) -> tuple[str, Iterator[str]]:
+        self.index[vertex] = self.low[vertex] = len(self.index)
+        self.stack.append(vertex)
+        self.on_stack.add(vertex)
+        return vertex, iter(self.edges(vertex))
+
+    def run(self, root: str) -> Iterator[list[str]]:
+        work = [self._enter(root)]
         while work:
             vertex, targets = work[-1]
-            advanced = False
-            for target in targets:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(edges(target))))
-                    advanced = True
-                    break
-                if target in on_stack:
-                    low[vertex] = min(low[vertex], index[target])
-            if advanced:
+            target = next((t for t in targets if self._unvisited_or_lower(vertex, t)), None)
+            if target is not None:
+                work.append(self._enter(target))
                 continue
             work.pop()
             if work:
                 parent = work[-1][0]
-                low[parent] = min(low[parent], low[vertex])
-            if low[vertex] == index[vertex]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == vertex:
-                        break
-                yield sorted(component, key=order.__getitem__)
+                self.low[parent] = min(self.low[parent], self.low[vertex])
+            if self.low[vertex] == self.index[vertex]:
+                yield self._pop_component(vertex)
+
+    def _unvisited_or_lower(self, vertex: str, target: str) -> bool:
+        """True for a target to descend into; a target on the stack lowers ``vertex``'s link."""
+        if target not in self.index:
+            return True
+        if target in self.on_stack:
+            self.low[vertex] = min(self.low[vertex], self.index[target])
+        return False
+
+    def _pop_component(self, vertex: str) -> list[str]:
+        component = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.append(member)
+            if member == vertex:
+                return component
 
 
 def _with_descendants(
