@@ -38,6 +38,12 @@ EXIT_FAILED = 1
     help="Turn on an optional warning (repeatable).",
 )
 @click.option(
+    "--heads-file",
+    "heads_file",
+    metavar="PATH",
+    help="The heads file to check (default: heads.txt in the script directory, if there).",
+)
+@click.option(
     "--base",
     metavar="REF",
     help="The branch this work will land on (default: origin/$GITHUB_BASE_REF in a pull "
@@ -88,13 +94,14 @@ def collect(
     directories: Sequence[str],
     allowed_heads: Any,
     enable: Sequence[str],
+    heads_file: str | None = None,
 ) -> Found:
     """Lint, new heads against ``base`` and the heads file, for each environment."""
     from hooks import snapshots
     from hooks.git import open_repo
 
     envs = snapshots.environments(options, config_files, directories)
-    settings = {"allowed_heads": allowed_heads, "enable": enable}
+    settings = {"allowed_heads": allowed_heads, "enable": enable, "heads_file": heads_file}
     with open_repo(".") as repo:
         if required or _exists(repo, base):
             from hooks.new_heads import _commits
@@ -139,10 +146,10 @@ def _compare(
             change,
             file_template=env.file_template,
             search_path=env.search_path,
-            **settings,
+            **_lint_settings(settings),
         )
         problems += combine(result.findings, result.final.findings)
-        problems += heads_file_findings(env, result.final)
+        problems += heads_file_findings(env, result.final, settings["heads_file"])
         heads += result.heads
         parts.append((result.final, set(change.changed)))
     view, docs = _picture(parts, heads)
@@ -163,15 +170,19 @@ def _lint_only(envs: Sequence[Any], settings: dict[str, Any], note: str) -> Foun
             snapshots.worktree_sources(env),
             file_template=env.file_template,
             search_path=env.search_path,
-            **settings,
+            **_lint_settings(settings),
         )
         problems += result.findings
-        problems += heads_file_findings(env, result)
+        problems += heads_file_findings(env, result, settings["heads_file"])
         heads += result.heads
         parts.append((result, set()))
     view, docs = _picture(parts, heads)
     report = CiReport(tuple(problems), tuple(heads), docs=docs, view=view, notes=(note,))
     return Found(report)
+
+
+def _lint_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    return {key: settings[key] for key in ("allowed_heads", "enable")}
 
 
 def combine(new: Sequence[Finding], lint: Sequence[Finding]) -> list[Finding]:

@@ -28,9 +28,15 @@ from tests.gitproject import CUSTOMERS, EMAIL, ORDERS, POINTS, Project
 
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
+HEADS_FILE = "migrations/heads.txt"
 
 
-def pull_request(tmp_path: Path, points_parent: str) -> Project:
+def pull_request(
+    tmp_path: Path,
+    points_parent: str,
+    main_heads: str | None = None,
+    branch_heads: str | None = None,
+) -> Project:
     """origin: main = CUSTOMERS, EMAIL, then ORDERS on EMAIL; the pull request's branch forked
     at EMAIL and adds POINTS on ``points_parent``. Returns the runner's checkout of the PR's
     merge ref."""
@@ -40,8 +46,14 @@ def pull_request(tmp_path: Path, points_parent: str) -> Project:
     origin.commit("email", origin.add_migration(EMAIL, CUSTOMERS, "add_email"))
     origin.git("checkout", "-q", "-b", "points")
     origin.commit("points", origin.add_migration(POINTS, points_parent, "add_points"))
+    if branch_heads is not None:
+        origin.write(HEADS_FILE, branch_heads)
+        origin.commit("heads file", HEADS_FILE)
     origin.git("checkout", "-q", "main")
     origin.commit("orders", origin.add_migration(ORDERS, EMAIL, "create_orders"))
+    if main_heads is not None:
+        origin.write(HEADS_FILE, main_heads)
+        origin.commit("heads file", HEADS_FILE)
     # GitHub's merge ref: the pull request merged into the current main.
     origin.git("checkout", "-q", "--detach", "main")
     origin.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", "points")
@@ -100,7 +112,9 @@ def read_outputs(path: Path) -> dict[str, str]:
     """Parse ``$GITHUB_OUTPUT`` as the runner does, checking the heredoc delimiters."""
     text = path.read_text()
     values = {}
-    pattern = re.compile(r"(\w+)<<(ghadelimiter_[0-9a-f-]{36})\n(.*?)\n\2\n|(\w+)=(.*)\n", re.S)
+    pattern = re.compile(
+        r"(\w+)<<(ghadelimiter_[0-9a-f-]{36})\n(.*?)\n\2\n|(\w+)=([^\n]*)\n", re.S
+    )
     position = 0
     while position < len(text):
         match = pattern.match(text, position)
@@ -413,3 +427,46 @@ def test_summary_mermaid_passes_the_parsers(tmp_path: Path) -> None:
         "boundary": [f"r_{EMAIL}"],
     }
     assert _mermaid_parse([diagram]) == [None]
+
+
+# -- the heads file ----------------------------------------------------------------------------
+
+
+def heads_text(*revisions: str) -> str:
+    from revlib.heads_file import HeadEntry, render
+
+    return render([HeadEntry.of(rev) for rev in revisions])
+
+
+def test_stale_heads_file_is_an_error_with_its_fix(tmp_path: Path) -> None:
+    # The branch extends the head properly but forgot `revlib heads-file update`.
+    work = pull_request(tmp_path, points_parent=ORDERS, main_heads=heads_text(ORDERS))
+    env = runner_env(tmp_path, work)
+    result = revlib_ci(work, env)
+    message = f"the heads file records {ORDERS}, but the heads are {POINTS}"
+    hint = "run `revlib heads-file update` and commit it"
+    assert (result.returncode, result.stderr) == (1, "")
+    assert result.stdout == (
+        f"{HEADS_FILE}: stale-heads-file {message}\n"
+        f"  hint: {hint}\n"
+        f"revlib ci: 1 error; heads: {POINTS}\n"
+        f"::error file={HEADS_FILE},title=revlib stale-heads-file::{message}%0AFix: {hint}\n"
+    )
+    assert read_outputs(Path(env["GITHUB_OUTPUT"])) == {"heads": POINTS, "ok": "false"}
+
+
+def test_fresh_heads_file_passes(tmp_path: Path) -> None:
+    # (Had main a heads file too, git would stop this merge with a conflict on it.)
+    work = pull_request(tmp_path, points_parent=ORDERS, branch_heads=heads_text(POINTS))
+    result = revlib_ci(work, runner_env(tmp_path, work))
+    assert (result.returncode, result.stdout) == (0, f"revlib ci: no problems; heads: {POINTS}\n")
+
+
+def test_named_heads_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    work = pull_request(tmp_path, points_parent=ORDERS)
+    result = revlib_ci(work, runner_env(tmp_path, work), "--heads-file", "heads.txt")
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "heads.txt: stale-heads-file the heads file does not exist\n"
+        "  hint: run `revlib heads-file update` and commit it\n"
+    )
