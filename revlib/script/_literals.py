@@ -1,0 +1,365 @@
+"""Literal values in migration headers: the line-level fast path and shared helpers.
+
+The fast path recognises the few line shapes that Alembic's templates write (a docstring, plain
+imports, ``name = <literal>`` with an optional simple annotation) and returns ``None`` as soon as
+a line looks any different, so that the caller falls back to ``ast``. Everything it accepts is
+a complete, valid Python statement whose value it computes exactly as Python would.
+"""
+
+from __future__ import annotations
+import __future__
+
+import ast
+import keyword
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Final
+
+TRACKED_NAMES: Final = ("revision", "down_revision", "branch_labels", "depends_on")
+DOC_NAME: Final = "__doc__"
+
+# Names the fast path leaves to the ast path: a binding of them is never a plain assignment.
+_SPECIAL_NAMES: Final = frozenset({DOC_NAME, "__debug__"})
+# barry_as_FLUFL changes the grammar; every other feature leaves these statements alone.
+_SAFE_FUTURES: Final = frozenset(__future__.all_feature_names) - {"barry_as_FLUFL"}
+
+_WS = r"[ \t]*"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = rf"{_NAME}(?:\.{_NAME})*"
+# Quotes, backslashes and newlines are excluded so the token ends where the regex says it does.
+_STR = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+_END = r"[ \t]*(?:#.*)?"
+
+
+def _annotation_pattern(depth: int) -> str:
+    """Dotted names, subscripted up to ``depth`` levels, joined by ``|`` (``Union[str, None]``)."""
+    pattern = _DOTTED
+    for _ in range(depth):
+        union = rf"{pattern}(?:{_WS}\|{_WS}{pattern})*"
+        pattern = rf"{_DOTTED}(?:{_WS}\[{_WS}{union}(?:{_WS},{_WS}{union})*{_WS}\])?"
+    return rf"{pattern}(?:{_WS}\|{_WS}{pattern})*"
+
+
+_ITEMS = rf"{_STR}(?:{_WS},{_WS}{_STR})*"
+_VALUE = "|".join(
+    (
+        "None|True|False",
+        _STR,
+        rf"\({_WS}\)",
+        rf"\[{_WS}\]",
+        rf"\({_WS}{_STR}{_WS}(?:,{_WS})?\)",
+        rf"\({_WS}{_STR}(?:{_WS},{_WS}{_STR})+{_WS}(?:,{_WS})?\)",
+        rf"\[{_WS}{_ITEMS}{_WS}(?:,{_WS})?\]",
+        rf"\{{{_WS}{_ITEMS}{_WS}(?:,{_WS})?\}}",
+    )
+)
+_ASSIGNMENT = re.compile(
+    rf"({_NAME})(?:{_WS}:{_WS}({_annotation_pattern(3)}))?{_WS}={_WS}({_VALUE}){_END}"
+)
+_STRING_TOKEN = re.compile(_STR)
+_BLANK = re.compile(_END)
+_IMPORT = re.compile(rf"import[ \t]+([^#]*?){_END}")
+_FROM_IMPORT = re.compile(rf"from[ \t]+(\.*)({_DOTTED})?[ \t]+import[ \t]+([^#]*?){_END}")
+_IMPORT_ITEM = re.compile(rf"{_WS}({_DOTTED})(?:[ \t]+as[ \t]+({_NAME}))?{_WS}")
+_STRING_STATEMENT = re.compile(rf"[rRuU]?{_STR}{_END}")
+_TRIPLE_QUOTE = re.compile(r"[rRuU]?('''|\"\"\")")
+_MAX_LINE = 2000  # longer lines go to the ast path, which bounds any regex backtracking
+
+
+@dataclass
+class FastHeader:
+    """What the fast path read: each tracked name's value and line, and the docstring."""
+
+    values: dict[str, tuple[object, int]] = field(default_factory=dict)
+    docstring: str | None = None
+
+
+def build_set(items: Sequence[object], *, all_constant: bool) -> set[object]:
+    """Build a set display's value with CPython's own steps, so its iteration order matches.
+
+    CPython adds the items of a display one by one in source order, except for a display of
+    more than two constants: the compiler folds those into a frozenset, rebuilds it from its own
+    iteration order when merging constants, and the code copies it into an empty set. (The
+    order can still change when a ``.pyc`` is loaded or strings get interned differently, so
+    CPython itself does not promise one; only the contents are certain.) Raises ``TypeError``
+    for an unhashable item, as Python does.
+    """
+    result: set[object] = set()
+    if all_constant and len(items) > 2:
+        result.update(frozenset(tuple(frozenset(items))))
+    else:
+        for item in items:
+            result.add(item)
+    return result
+
+
+def compiled_docstring(raw: str) -> str:
+    """The docstring as this Python's compiler stores it in ``__doc__``.
+
+    Since 3.13 CPython removes indentation like ``inspect.cleandoc``: tabs expanded, leading
+    spaces of the first line dropped, the common indent of the other non-blank lines removed;
+    unlike ``cleandoc`` it keeps leading and trailing blank lines.
+    """
+    if sys.version_info < (3, 13):
+        return raw
+    first, *rest = raw.expandtabs().split("\n")
+    indents = [len(line) - len(line.lstrip(" ")) for line in rest if line.strip(" ")]
+    margin = min(indents, default=0)
+    dedented = [line[min(margin, len(line) - len(line.lstrip(" "))) :] for line in rest]
+    return "\n".join([first.lstrip(" "), *dedented])
+
+
+def is_constant(node: ast.expr) -> bool:
+    """Whether CPython's compiler folds ``node`` into a constant (the rule ``build_set`` needs)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.Tuple):
+        return all(is_constant(element) for element in node.elts)
+    return False
+
+
+def fast_header(text: str) -> FastHeader | None:
+    """Read a header made only of common line shapes, or return ``None`` to ask for ``ast``."""
+    result = FastHeader()
+    statements = 0
+    futures_allowed = True  # `from __future__` may follow only the docstring and other futures
+    position, number = 0, 1
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        line = text[position:end]
+        lines_used = 1
+        if len(line) > _MAX_LINE:
+            return None
+        if not _BLANK.fullmatch(line):
+            if line.startswith(_STRING_STARTS):
+                string = _string_statement(text, position, end)
+                if string is None:
+                    return None
+                value, end, lines_used = string
+                if statements == 0:
+                    result.docstring = value
+                futures_allowed = futures_allowed and statements == 0
+            elif line.startswith(_IMPORT_STARTS):
+                future = _import_statement(line)
+                if future is None or (future and not futures_allowed):
+                    return None
+                futures_allowed = futures_allowed and future
+            elif _assignment(line, number, result):
+                futures_allowed = False
+            else:
+                return None
+            statements += 1
+        position, number = end + 1, number + lines_used
+    return result
+
+
+_STRING_STARTS: Final = ("'", '"', *(f"{p}{q}" for p in "rRuU" for q in "'\""))
+_IMPORT_STARTS: Final = ("import ", "import\t", "from ", "from\t")
+
+
+def _string_statement(text: str, start: int, line_end: int) -> tuple[str, int, int] | None:
+    """A string-literal statement at ``start``: its value, where its last line ends, its lines."""
+    triple = _TRIPLE_QUOTE.match(text, start)
+    if triple is None:
+        match = _STRING_STATEMENT.fullmatch(text, start, line_end)
+        if match is None:
+            return None
+        token = _STRING_TOKEN.search(text, start, line_end)
+        assert token is not None
+        return token.group()[1:-1], line_end, 1
+    quote = triple.group(1)
+    closing = text.find(quote, triple.end())
+    if closing == -1:
+        return None
+    value = text[triple.end() : closing]
+    last_end = text.find("\n", closing)
+    last_end = len(text) if last_end == -1 else last_end
+    if "\\" in value or not _BLANK.fullmatch(text, closing + 3, last_end):
+        return None
+    return value, last_end, value.count("\n") + 1
+
+
+@lru_cache(maxsize=1024)  # the same few import lines appear in every file
+def _import_statement(line: str) -> bool | None:
+    """Check an import line: ``None`` if the fast path can't take it, else whether it is
+    a ``from __future__`` import."""
+    match = _IMPORT.fullmatch(line)
+    if match is not None:
+        items = _import_items(match.group(1), parenthesised=False)
+        if items is None:
+            return None
+        bound = [alias or name.split(".")[0] for name, alias in items]
+        return False if _binds_only_ordinary_names(bound, items) else None
+    match = _FROM_IMPORT.fullmatch(line)
+    if match is None:
+        return None
+    dots, module, names = match.groups()
+    if not (dots or module) or (module and not _ordinary_identifiers(module.split("."))):
+        return None
+    items = _import_items(names, parenthesised=True)
+    if items is None or any("." in name for name, _ in items):
+        return None
+    bound = [alias or name for name, alias in items]
+    if not _binds_only_ordinary_names(bound, items):
+        return None
+    if module == "__future__" and not dots:
+        if any(alias or name not in _SAFE_FUTURES for name, alias in items):
+            return None
+        return True
+    return False
+
+
+def _import_items(text: str, *, parenthesised: bool) -> list[tuple[str, str | None]] | None:
+    """Split ``a.b as c, d`` into ``[("a.b", "c"), ("d", None)]``; ``None`` if unusual."""
+    text = text.strip(" \t")
+    if parenthesised and text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip(" \t")
+        if text.endswith(","):
+            text = text[:-1]
+    items = []
+    for part in text.split(","):
+        match = _IMPORT_ITEM.fullmatch(part)
+        if match is None:
+            return None
+        items.append((match.group(1), match.group(2)))
+    return items
+
+
+def _binds_only_ordinary_names(bound: list[str], items: list[tuple[str, str | None]]) -> bool:
+    names = [part for name, _ in items for part in name.split(".")]
+    names += [alias for _, alias in items if alias is not None]
+    if not _ordinary_identifiers(names):
+        return False
+    return not any(name in TRACKED_NAMES for name in bound)
+
+
+def _ordinary_identifiers(names: list[str]) -> bool:
+    return not any(keyword.iskeyword(name) or name in _SPECIAL_NAMES for name in names)
+
+
+def _assignment(line: str, line_number: int, result: FastHeader) -> bool:
+    match = _ASSIGNMENT.fullmatch(line)
+    if match is None:
+        return False
+    name, annotation, value = match.groups()
+    if keyword.iskeyword(name) or name in _SPECIAL_NAMES:
+        return False
+    if annotation is not None and not _valid_annotation(annotation):
+        return False
+    if name in TRACKED_NAMES:
+        result.values[name] = (_literal_value(value), line_number)
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _valid_annotation(annotation: str) -> bool:
+    for dotted in re.findall(_DOTTED, annotation):
+        if dotted != "None" and any(keyword.iskeyword(part) for part in dotted.split(".")):
+            return False
+    return True
+
+
+def _literal_value(text: str) -> object:
+    """The value of a ``_VALUE`` match: ``None``, a bool, a string, or a container of strings."""
+    constants: dict[str, object] = {"None": None, "True": True, "False": False}
+    if text in constants:
+        return constants[text]
+    tokens = list(_STRING_TOKEN.finditer(text))
+    strings = [token.group()[1:-1] for token in tokens]
+    opener = text[0]
+    if opener in "'\"":
+        return strings[0]
+    if opener == "[":
+        return strings
+    if opener == "{":
+        return build_set(strings, all_constant=True)
+    if len(strings) == 1 and "," not in text[tokens[0].end() :]:
+        return strings[0]  # ("abc") is just a parenthesised string
+    return tuple(strings)
+
+
+_OPERATORS: Final[dict[type[ast.AST], str]] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.MatMult: "@",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+}
+
+_KINDS: Final[dict[type[ast.AST], str]] = {
+    ast.JoinedStr: "an f-string",
+    ast.IfExp: "a conditional expression",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.Starred: "a starred expression",
+    ast.Lambda: "a lambda",
+    ast.Compare: "a comparison",
+    ast.UnaryOp: "a unary operation",
+    ast.NamedExpr: "an assignment expression (:=)",
+    ast.Await: "an await expression",
+    ast.Yield: "a yield expression",
+    ast.YieldFrom: "a yield expression",
+    ast.Tuple: "a tuple with a starred item",
+    ast.List: "a list with a starred item",
+    ast.Set: "a set with a starred item",
+    ast.Dict: "a dict with ** unpacking",
+}
+
+
+def describe(node: ast.expr) -> str:
+    """A short noun phrase for an expression that is not a literal ("a call to f()")."""
+    if isinstance(node, ast.Call):
+        name = dotted_name(node.func)
+        return f"a call to {name}()" if name else "a function call"
+    if isinstance(node, ast.Subscript):
+        name = dotted_name(node.value)
+        return f"a subscription ({name}[...])" if name else "a subscription"
+    if isinstance(node, ast.BinOp):
+        symbol = operator_symbol(node.op)
+        if any(_is_string(side) for side in (node.left, node.right)):
+            return f"string arithmetic ({symbol})"
+        return f"an arithmetic expression ({symbol})"
+    if isinstance(node, ast.BoolOp):
+        return f"a boolean expression ({'and' if isinstance(node.op, ast.And) else 'or'})"
+    if isinstance(node, ast.Attribute):
+        name = dotted_name(node)
+        return f"an attribute ({name})" if name else "an attribute"
+    return _KINDS.get(type(node), f"an expression of type {type(node).__name__}")
+
+
+def operator_symbol(operator: ast.operator) -> str:
+    return _OPERATORS.get(type(operator), "?")
+
+
+def _is_string(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else ``None``."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
