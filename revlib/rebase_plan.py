@@ -129,11 +129,17 @@ def plan_rebase(nodes: Sequence[Node], sides: Sides, *, onto: str | None = None)
         for move in _move_of(node, rest, sides, onto)
     ]
     after = _apply(nodes, moves)
+    _check_labels(nodes, after, moves)
     heads_after = _result_heads(after, ours, sides)
     moved = {move.revision for move in moves}
+    above = _Graph.build(after)
     return RebasePlan(
         moves=tuple(moves),
-        riding=tuple(n.revision for n in nodes if n.revision in ours - moved),
+        riding=tuple(
+            n.revision
+            for n in nodes
+            if n.revision in ours - moved and moved & above.ancestors((n.revision,))
+        ),
         heads_before=_heads(nodes),
         heads_after=heads_after,
     )
@@ -239,13 +245,19 @@ def _move_of(node: Node, rest: _Graph, sides: Sides, onto: str | None) -> list[M
     target = onto if onto is not None else _target_head(node, parent, rest, sides)
     if target == parent:
         return []
+    above = [h for h in rest.heads() if target in rest.ancestors((h,)) and h != target]
+    if above:
+        message = (
+            f"--onto {target} is not a head ({', '.join(above)} above it): moving "
+            f"{node.revision} onto it would leave several heads"
+        )
+        raise RebaseRefused(BAD_ONTO, message)
     if parent not in rest.ancestors((target,)):
         message = (
             f"--onto {target} does not descend from {parent}, the revision "
             f"{node.revision} ({node.path}) was written on; its changes could run without it"
         )
         raise RebaseRefused(BAD_ONTO, message)
-    _check_labels(node, parent, target, rest)
     return [Move(node.revision, node.path, node.parents, (target,))]
 
 
@@ -261,15 +273,20 @@ def _target_head(node: Node, parent: str, rest: _Graph, sides: Sides) -> str:
     raise RebaseRefused(AMBIGUOUS_TARGET, message)
 
 
-def _check_labels(node: Node, parent: str, target: str, rest: _Graph) -> None:
-    labels = _labels(list(rest.nodes.values()))
-    before, after = labels.get(parent, frozenset()), labels.get(target, frozenset())
-    if before != after:
-        message = (
-            f"moving {node.revision} ({node.path}) from {parent} onto {target} would change "
-            f"its branch labels from {_show(before)} to {_show(after)}; re-parent it by hand"
-        )
-        raise RebaseRefused(LABEL_CHANGE, message)
+def _check_labels(nodes: Sequence[Node], after: Sequence[Node], moves: Sequence[Move]) -> None:
+    """Refuse moves that change any revision's branch labels (Alembic pushes labels down to
+    ancestors until a branch point, so a fork that disappears can relabel the other side)."""
+    before_labels, after_labels = _labels(nodes), _labels(after)
+    for node in nodes:
+        before = before_labels.get(node.revision, frozenset())
+        now = after_labels.get(node.revision, frozenset())
+        if before != now:
+            moved = ", ".join(f"{m.revision} onto {', '.join(m.new_parents)}" for m in moves)
+            message = (
+                f"moving {moved} would change the branch labels of {node.revision} "
+                f"({node.path}) from {_show(before)} to {_show(now)}; re-parent it by hand"
+            )
+            raise RebaseRefused(LABEL_CHANGE, message)
 
 
 def _apply(nodes: Sequence[Node], moves: Sequence[Move]) -> list[Node]:
