@@ -26,8 +26,10 @@ from revlib.sources import SourceFile
 __all__ = [
     "PER_BRANCH_LABEL",
     "AllowedHeads",
+    "HeadGroup",
     "LintResult",
     "SourceFile",
+    "head_groups",
     "head_labels",
     "lint_sources",
     "parse_allowed_heads",
@@ -122,22 +124,39 @@ def head_labels(graph: Graph, revision_map: RevisionMap, head: str) -> tuple[str
     return () if revision is None else tuple(sorted(revision.branch_labels))
 
 
+@dataclass(frozen=True)
+class HeadGroup:
+    """Heads that must not outnumber ``limit``: all of them, or those sharing a branch label
+    (``label`` "" for the heads without one) under ``per-branch-label``."""
+
+    heads: list[str]
+    limit: int
+    label: str | None = None
+
+    @property
+    def where(self) -> str:
+        if self.label is None:
+            return ""
+        return f" of branch '{self.label}'" if self.label else " without a branch label"
+
+    @property
+    def target(self) -> str:
+        """What ``alembic upgrade`` cannot resolve while the group has several heads."""
+        return f"{self.label}@head" if self.label else "head"
+
+
 def head_groups(
     graph: Graph, revision_map: RevisionMap, allowed_heads: AllowedHeads
-) -> list[tuple[str, list[str], int]]:
-    """The heads that must not outnumber a limit: ``(where, heads, limit)`` triples, where
-    ``where`` says which heads they are (``""``, ``" of branch 'x'"``...)."""
+) -> list[HeadGroup]:
+    """The groups of heads the policy limits (one group, unless ``per-branch-label``)."""
     if allowed_heads != PER_BRANCH_LABEL:
-        return [("", list(graph.heads), int(allowed_heads))]
+        return [HeadGroup(list(graph.heads), int(allowed_heads))]
     groups: dict[str, list[str]] = {}
     for head in graph.heads:
         labels = head_labels(graph, revision_map, head)
         for label in labels or ("",):
             groups.setdefault(label, []).append(head)
-    return [
-        (f" of branch '{label}'" if label else " without a branch label", heads, 1)
-        for label, heads in groups.items()
-    ]
+    return [HeadGroup(heads, 1, label) for label, heads in groups.items()]
 
 
 def _head_findings(
@@ -148,19 +167,15 @@ def _head_findings(
     if not graph.heads_known:
         return []
     problems = []
-    for where, heads, limit in head_groups(graph, revision_map, allowed_heads):
-        if len(heads) <= limit:
-            continue
-        for head in heads:
-            problems.append(_multiple_heads(graph.by_id, head, heads, where, limit))
+    for group in head_groups(graph, revision_map, allowed_heads):
+        if len(group.heads) > group.limit:
+            problems += [_multiple_heads(graph.by_id, head, group) for head in group.heads]
     return problems
 
 
-def _multiple_heads(
-    by_id: Mapping[str, Node], head: str, heads: Sequence[str], where: str, limit: int
-) -> Finding:
-    others = [f"{other} ({by_id[other].path})" for other in heads if other != head]
-    allowed = "only 1 is allowed" if limit == 1 else f"at most {limit} are allowed"
+def _multiple_heads(by_id: Mapping[str, Node], head: str, group: HeadGroup) -> Finding:
+    others = [f"{other} ({by_id[other].path})" for other in group.heads if other != head]
+    allowed = "only 1 is allowed" if group.limit == 1 else f"at most {group.limit} are allowed"
     listed = (
         f"the other is {others[0]}" if len(others) == 1 else f"the others are {', '.join(others)}"
     )
@@ -170,8 +185,8 @@ def _multiple_heads(
         "error",
         node.path,
         node.line("revision"),
-        f"{head} is one of {len(heads)} heads{where}, where {allowed}; {listed}",
-        "`alembic upgrade head` fails while there are several heads: join them with "
+        f"{head} is one of {len(group.heads)} heads{group.where}, where {allowed}; {listed}",
+        f"`alembic upgrade {group.target}` fails while there are several heads: join them with "
         "`revlib merge`, or change a down_revision so that one continues another",
-        tuple(heads),
+        tuple(group.heads),
     )

@@ -101,9 +101,9 @@ def _reported_heads(
         return extra if len(after.heads) > limit else []
     crowded = {
         head
-        for _, heads, limit in head_groups(after.graph, after.revision_map, allowed_heads)
-        if len(heads) > limit
-        for head in heads
+        for group in head_groups(after.graph, after.revision_map, allowed_heads)
+        if len(group.heads) > group.limit
+        for head in group.heads
     }
     return [head for head in extra if head in crowded]
 

@@ -11,6 +11,7 @@ HEADS_HINT = (
     "  hint: `alembic upgrade head` fails while there are several heads: join them with "
     "`revlib merge`, or change a down_revision so that one continues another"
 )
+EXPAND_HINT = HEADS_HINT.replace("upgrade head", "upgrade expand@head")
 CYCLE_HINT = (
     "  hint: a revision must come after the ones it names: fix the down_revision (or "
     "depends_on) that points back up the history"
@@ -110,10 +111,10 @@ BASE = v("a1_x.py", header("a1", None))
             {"allowed_heads": "per-branch-label"},
             "versions/e2_x.py:6: multiple-heads e2 is one of 2 heads of branch 'expand', where "
             "only 1 is allowed; the other is e3 (versions/e3_x.py)\n"
-            f"{HEADS_HINT}\n"
+            f"{EXPAND_HINT}\n"
             "versions/e3_x.py:6: multiple-heads e3 is one of 2 heads of branch 'expand', where "
             "only 1 is allowed; the other is e2 (versions/e2_x.py)\n"
-            f"{HEADS_HINT}",
+            f"{EXPAND_HINT}",
             id="two-heads-on-one-branch-label",
         ),
         pytest.param(
