@@ -9,7 +9,7 @@ import pytest
 
 from hooks.cli import main as revlib
 from hooks.new_heads import main
-from tests.gitproject import CUSTOMERS, EMAIL, ORDERS, POINTS, Project
+from tests.gitproject import CUSTOMERS, EMAIL, ORDERS, POINTS, Project, migration
 
 EMAIL_FILE = f"migrations/versions/{EMAIL}_add_email.py"
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
@@ -217,3 +217,12 @@ def test_shallow_clone_without_the_merge_base(tmp_path: Path, monkeypatch, capsy
     clone.git("fetch", "-q", "--unshallow")
     assert main(["--base", "origin/main"]) == 1
     assert capsys.readouterr().out == forked_on("origin/main")
+
+
+def test_spaces_and_unicode_in_file_names(project: Project, capsys) -> None:
+    main_moves_on(project)
+    name = f"migrations/versions/{ORDERS} créer les commandes ☃.py"
+    project.write(name, migration(ORDERS, CUSTOMERS, "create orders"))
+    project.git("add", name)
+    assert main(["--base", "main"]) == 1
+    assert capsys.readouterr().out == forked_on("main").replace(ORDERS_FILE, name)
