@@ -30,6 +30,7 @@ __all__ = [
     "merge_base",
     "read_stages",
     "repository_root",
+    "unmerged_paths",
 ]
 
 CURRENT_STAGE = 2
@@ -172,6 +173,14 @@ def read_stages(root: Path, path: str) -> dict[int, bytes]:
         _, sha, stage = info.split(b" ")
         stages[int(stage)] = _blob(root, sha.decode("ascii"))
     return stages
+
+
+def unmerged_paths(root: Path) -> list[str]:
+    """Repo-relative paths still in conflict in the index."""
+    status, out = _git_bytes(root, "diff", "--name-only", "-z", "--diff-filter=U")
+    if status != 0:
+        return []
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
 
 def resolve(root: Path, ref: str) -> str:

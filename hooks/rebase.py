@@ -15,6 +15,7 @@ merge left several heads, it re-parents, says what it changed and exits 1.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,10 @@ def rebase_hook(ctx: click.Context, after: str | None, heads_file_path: str | No
         click.echo("revlib-rebase: a squash merge is not committed yet; run `revlib rebase`")
         return EXIT_OK
     project = Project.load(_options(ctx), heads_file_path)
-    operation = project.operation() or _finished(project.root, after)
+    stage_known = after is not None or any(name in os.environ for name in _STAGE_VARIABLES)
+    # git runs post-rewrite before it removes the rebase's state: trust the stage over it
+    operation = None if stage_known else project.operation()
+    operation = operation or _finished(project.root, after)
     if operation is None or not several_heads(head_entries(project.worktree_nodes())):
         return EXIT_OK
     nodes, sides = project.sides(operation, None, None)
@@ -104,6 +108,9 @@ def rebase_hook(ctx: click.Context, after: str | None, heads_file_path: str | No
     click.echo(f"revlib-rebase: the {operation.kind} left several heads.")
     _report(plan, changes, operation)
     return EXIT_CHANGED if changes else EXIT_OK
+
+
+_STAGE_VARIABLES = ("PRE_COMMIT_REWRITE_COMMAND", "PRE_COMMIT_IS_SQUASH_MERGE")
 
 
 def _finished(root: Path | None, after: str | None) -> Operation | None:
@@ -347,6 +354,9 @@ def _report(plan: RebasePlan, changes: Sequence[Change], operation: Operation | 
             heads = ", ".join(str(entry) for entry in plan.heads_after)
             click.echo(f"Updated {change.path}: {heads}")
     steps = _next_steps([c.path for c in changes], operation)
+    others = _other_conflicts([c.path for c in changes], operation)
+    if others:
+        click.echo(f"Still in conflict (resolve and `git add` them too): {', '.join(others)}")
     if steps:
         click.echo("Next, run:")
         for step in steps:
@@ -361,6 +371,18 @@ def _next_steps(paths: list[str], operation: Operation | None) -> list[str]:
     if not paths:
         return []
     return [f"git add -- {' '.join(shlex.quote(p) for p in paths)}", "git commit"]
+
+
+def _other_conflicts(paths: Sequence[str], operation: Operation | None) -> list[str]:
+    """Files git still has in conflict, other than those just resolved."""
+    from hooks import git_state
+
+    root = git_state.repository_root()
+    if operation is None or not operation.in_progress or root is None:
+        return []
+    resolved = {os.path.realpath(p) for p in paths}
+    conflicts = [_display(root / p) for p in git_state.unmerged_paths(root)]
+    return [p for p in conflicts if os.path.realpath(p) not in resolved]
 
 
 def _nothing(plan: RebasePlan) -> str:
@@ -379,6 +401,7 @@ def _nodes(sources: Sequence[Any], search_path: Sequence[str], where: str = "") 
     nodes = []
     for source in sources:
         try:
+            _check_markers(source.data, source.path)
             header = parse_header(source.data, source.path, search_path=search_path)
         except ConflictMarkerError as error:
             raise CommandError(
@@ -400,6 +423,22 @@ def _nodes(sources: Sequence[Any], search_path: Sequence[str], where: str = "") 
             )
         )
     return nodes
+
+
+_MARKER = re.compile(rb"^(?:<{7}|>{7})(?:[ \t][^\r\n]*)?\r?$", re.MULTILINE)
+
+
+def _check_markers(data: bytes, path: str) -> None:
+    """Conflict markers anywhere in a version file (the reader only looks at the header)."""
+    from revlib.script.reader import ConflictMarkerError
+
+    marker = _MARKER.search(data)
+    if marker is not None:
+        line = data.count(b"\n", 0, marker.start()) + 1
+        text = marker.group()[:7].decode("ascii")
+        message = f"unresolved merge conflict (marker {text!r})"
+        hint = "resolve the conflict and remove the marker lines"
+        raise ConflictMarkerError(path, line, message, hint)
 
 
 def _as_ids(value: object) -> tuple[str, ...]:
