@@ -507,3 +507,35 @@ def test_pre_commit_runs_the_hook_after_git(tmp_path: Path, monkeypatch, how: st
     assert f"revlib-rebase: the {how} left several heads." in output
     assert f"Re-parented {X} ({X_PATH}): it now revises {M} (was {A})" in output
     assert alembic_graph(project)[0] == (X,)
+
+
+def test_names_other_files_still_in_conflict(project: Project, capsys):
+    project.git("checkout", "-q", "main")
+    project.commit("main notes", project.write("NOTES", "main\n").name)
+    project.git("checkout", "-q", "-b", "feature", "start")
+    project.write("NOTES", "feature\n")
+    project.add_migration(X, A, "feature")
+    run(capsys, "heads-file", "update")
+    project.commit("feature adds X")
+    project.run("git", "rebase", "main")
+    code, out, _ = run(capsys, "rebase")
+    assert code == 0
+    assert out.splitlines()[-4:] == [
+        "Still in conflict (resolve and `git add` them too): NOTES",
+        "Next, run:",
+        f"  git add -- {X_PATH} {HEADS_TXT}",
+        "  git rebase --continue",
+    ]
+
+
+def test_onto_a_branch_label(project: Project, capsys):
+    project.git("checkout", "-q", "-b", "feature", "start")
+    project.add_migration("e0", None, "expand", labels=("expand",))
+    project.add_migration("e1", "e0", "expand_one")
+    project.add_migration("e2", "e0", "expand_two")
+    code, out, err = run(capsys, "rebase", "--onto", "expand@e1")
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "Re-parented e2 (migrations/versions/e2_expand_two.py): it now revises e1 (was e0)\n"
+    )
+    assert set(alembic_graph(project)[0]) == {A, "e2"}
