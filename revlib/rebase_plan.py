@@ -206,6 +206,21 @@ class _Graph:
                 pending.extend(self.nodes[revision].parents)
         return seen
 
+    def descendants(self, revisions: set[str]) -> set[str]:
+        """``revisions`` and everything above them: what sits on a revision moves with it."""
+        found = set(revisions)
+        children: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            for parent in node.parents:
+                children.setdefault(parent, []).append(node.revision)
+        pending = list(found)
+        while pending:
+            for child in children.get(pending.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+        return found
+
     def heads(self) -> list[str]:
         parents = {p for node in self.nodes.values() for p in node.parents}
         return [r for r in self.nodes if r not in parents]
@@ -225,7 +240,7 @@ def _added(graph: _Graph, sides: Sides) -> set[str]:
                 "database, so it must not change; write a merge revision instead (revlib merge)"
             )
             raise RebaseRefused(ALREADY_IN_BASE, message)
-    return ours
+    return graph.descendants(ours)
 
 
 def _move_of(node: Node, rest: _Graph, sides: Sides, onto: str | None) -> list[Move]:

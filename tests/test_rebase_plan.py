@@ -85,6 +85,14 @@ def moves(*pairs: tuple[str, str, str]) -> tuple[Move, ...]:
             id="two-roots-joined-by-our-merge",
         ),
         pytest.param(
+            graph("a:", "m:a", "x:a", "y:x", "z:x", "j:y,z"),
+            Sides(moving=("y",), target=("m",)),
+            moves(("x", "a", "m")),
+            ("y", "z", "j"),
+            (HeadEntry((), "j"),),
+            id="what-sits-on-ours-moves-with-it",
+        ),
+        pytest.param(
             graph("a:", "m:a", "x:m"),
             Sides(moving=("x",), target=("m",)),
             (),
