@@ -705,6 +705,16 @@ def dynamic(line: int, name: str, reason: str, hint: str) -> str:
             id="list-inside-a-tuple-changed",
         ),
         pytest.param(
+            b"P = ['a']\nP.append('b')\nrevision, *down_revision = P\n",
+            dynamic(
+                3,
+                "revision",
+                "possibly changed in place by the statement on line 2",
+                REVISION_HINT,
+            ),
+            id="unpacking-a-changed-list",
+        ),
+        pytest.param(
             b"revision, down_revision = {'a', 'b'}\n",
             dynamic(
                 1, "revision", "unpacking a set, whose order Python does not fix", REVISION_HINT

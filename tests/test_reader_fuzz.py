@@ -303,12 +303,16 @@ def _imports_only_known_modules(statements: list[ast.stmt]) -> bool:
     return True
 
 
-def typed(value: object) -> object:
-    """Equal only for equal values of the same types (set order aside: see test_reader)."""
+def typed(value: object, outer: tuple[int, ...] = ()) -> object:
+    """Equal only for equal values of the same types (set order aside: see test_reader).
+    Python's value may contain itself (``B.append(B)``); the reader's never does."""
+    if id(value) in outer:
+        return ("cycle",)
+    inner = (*outer, id(value))
     if isinstance(value, dict):
-        return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
+        return ("dict", [(typed(k, inner), typed(v, inner)) for k, v in value.items()])
     if isinstance(value, (tuple, list, set, frozenset)):
-        items = [typed(item) for item in value]
+        items = [typed(item, inner) for item in value]
         if isinstance(value, (set, frozenset)):
             items.sort(key=repr)
         return (type(value).__name__, items)

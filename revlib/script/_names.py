@@ -210,7 +210,12 @@ class Namespace:
             self._touch(target)
 
     def _unpack(self, target: ast.Tuple | ast.List, value: Outcome) -> None:
-        items = _unpacked(self._literal(value), target.elts)
+        literal = self._literal(value)
+        if isinstance(literal, Known):  # unpacking copies items out: they must be current
+            line = self.resolver.changed_line(literal.value)
+            if line is not None:
+                literal = Unknown(f"possibly changed in place by the statement on line {line}")
+        items = _unpacked(literal, target.elts)
         for element, item in zip(target.elts, items):  # noqa: B905 (3.10 compatible)
             self._store(element, item)
 
