@@ -46,6 +46,13 @@ CONFIG_OPTION = click.option(
     help="alembic.ini or pyproject.toml (default: the revlib group's, or the one in the "
     "current directory, or the nearest one above FILES).",
 )
+STAGED_OPTION = click.option(
+    "--staged/--worktree",
+    "staged",
+    default=None,
+    help="Read the migrations from the index (what the commit will hold) or from disk. "
+    "Default: the index when run by pre-commit, else disk.",
+)
 
 
 @click.group("heads-file")
@@ -56,12 +63,14 @@ def heads_file() -> None:
 @heads_file.command()
 @CONFIG_OPTION
 @HEADS_FILE_OPTION
+@STAGED_OPTION
 @click.argument("files", nargs=-1, metavar="[FILES]...")
 @click.pass_context
 def update(
     ctx: click.Context,
     config_file: str | None,
     heads_file_path: str | None,
+    staged: bool | None,
     files: tuple[str, ...],
 ) -> int:
     """Rewrite the heads file if the heads changed (exit 1 when it did).
@@ -72,9 +81,8 @@ def update(
     from revlib.heads_file import several_heads
 
     options = _options(ctx, config_file, files)
-    script_dir = options.load_script_directory()
-    path = heads_file_path_for(script_dir, heads_file_path)
-    entries = graph_entries(script_dir)
+    path = heads_file_path_for(options.load_script_directory(), heads_file_path)
+    entries = current_entries(options, staged)
     recorded = read_heads_file(path)
     if recorded is not None and recorded.conflict is not None and several_heads(entries):
         click.echo(
@@ -94,14 +102,17 @@ def update(
 @heads_file.command()
 @CONFIG_OPTION
 @HEADS_FILE_OPTION
+@STAGED_OPTION
 @click.pass_context
-def check(ctx: click.Context, config_file: str | None, heads_file_path: str | None) -> int:
+def check(
+    ctx: click.Context, config_file: str | None, heads_file_path: str | None, staged: bool | None
+) -> int:
     """Exit 1 when the heads file is missing, conflicted or stale (for CI)."""
     from revlib.heads_file import compare
 
-    script_dir = _options(ctx, config_file, ()).load_script_directory()
-    path = heads_file_path_for(script_dir, heads_file_path)
-    entries = graph_entries(script_dir)
+    options = _options(ctx, config_file, ())
+    path = heads_file_path_for(options.load_script_directory(), heads_file_path)
+    entries = current_entries(options, staged)
     recorded = read_heads_file(path)
     fix = "run `revlib heads-file update` and commit it"
     if recorded is None:
@@ -131,12 +142,25 @@ def heads_file_path_for(script_dir: ScriptDirectory, explicit: str | None) -> Pa
     return Path(explicit) if explicit is not None else Path(script_dir.dir, DEFAULT_NAME)
 
 
-def graph_entries(script_dir: ScriptDirectory) -> list[HeadEntry]:
-    """The heads of the work tree's graph, each with its branch labels."""
+def current_entries(options: Options, staged: bool | None) -> list[HeadEntry]:
+    """The heads of the graph on disk or in the index, each with its branch labels; a
+    CommandError listing the problems when the graph cannot be read."""
+    from hooks import snapshots
+    from hooks.check import read_sources
+    from revlib.findings import MULTIPLE_HEADS, format_text
     from revlib.heads_file import HeadEntry
+    from revlib.lint import lint_sources
 
-    heads = script_dir.get_heads()
-    return [HeadEntry.of(h, script_dir.get_revision(h).branch_labels) for h in heads]
+    use_index = bool(os.environ.get("PRE_COMMIT")) if staged is None else staged
+    (env,) = snapshots.environments(options, (), ())
+    (files,) = read_sources([env], staged=use_index)
+    result = lint_sources(files, search_path=env.search_path)
+    errors = [f for f in result.findings if f.severity == "error" and f.code != MULTIPLE_HEADS]
+    if errors:
+        problems = "\n".join(format_text(f) for f in errors)
+        raise CommandError(f"cannot tell the heads of this history:\n{problems}")
+    revisions = [result.revision_map.get_revision(head) for head in result.heads]
+    return [HeadEntry.of(r.revision, r.branch_labels) for r in revisions if r is not None]
 
 
 def read_heads_file(path: Path) -> HeadsFile | None:

@@ -238,6 +238,7 @@ def test_git_merges_cleanly_when_each_branch_moves_another_label(tmp_path: Path)
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project with one migration A, committed, the current directory."""
     project = Project.create(tmp_path / "project")
+    monkeypatch.delenv("PRE_COMMIT", raising=False)  # pytest run by a pre-commit hook
     project.add_migration(A, None, "base")
     project.commit("base")
     monkeypatch.chdir(project.root)
@@ -434,3 +435,27 @@ def test_manifest_declares_the_hooks():
         "revlib-heads-file-check",
         "revlib-rebase",
     }
+
+
+def test_staged_reads_the_index(project: Project, capsys, monkeypatch: pytest.MonkeyPatch):
+    project.add_migration(X, A, "untracked")  # on disk, not staged
+    assert run(capsys, "heads-file", "update", "--staged") == (1, f"Created {HEADS_TXT}: {A}\n")
+    assert run(capsys, "heads-file", "check") == (
+        1,
+        f"{HEADS_TXT} is stale: it records {A}, but the heads are {X}; run `revlib heads-file "
+        "update` and commit it\n",
+    )
+    monkeypatch.setenv("PRE_COMMIT", "1")  # under pre-commit, the index is the default
+    assert run(capsys, "heads-file", "check") == (0, "")
+    assert heads_file_hook.check_main(["--worktree"]) == 1
+
+
+def test_an_unreadable_graph_is_named(project: Project, capsys):
+    project.write(f"migrations/versions/{X}_bad.py", "revision = 'x'\ndown_revision = f()\n")
+    code, output = run(capsys, "heads-file", "update")
+    assert code == 2
+    assert output.startswith(
+        "revlib: error: cannot tell the heads of this history:\n"
+        f"migrations/versions/{X}_bad.py:2: unreadable-file down_revision is not a literal value"
+    )
+    assert not (project.root / HEADS_TXT).exists()

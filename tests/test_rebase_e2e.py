@@ -79,6 +79,7 @@ def changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Project:
     """Base A with its heads file; main adds M. The current directory is the work tree."""
     project = Project.create(tmp_path / "project")
+    monkeypatch.delenv("PRE_COMMIT", raising=False)  # pytest run by a pre-commit hook
     monkeypatch.chdir(project.root)
     monkeypatch.syspath_prepend(str(project.root))  # Alembic imports the migrations
     project.add_migration(A, None, "base")
