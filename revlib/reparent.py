@@ -60,8 +60,9 @@ def reparent_source(
     document = _Document.parse(source, path)
     statement = document.down_revision_statement()
     _check_parents(parents, path, statement.lineno)
+    old = ", ".join(_ids(statement, path))
     edits = [*document.value_edits(statement, parents)]
-    revises = document.revises_edit(", ".join(parents))
+    revises = document.revises_edit(old, ", ".join(parents))
     if revises is not None:
         edits.append(revises)
     return document.apply(edits)
@@ -71,9 +72,7 @@ def current_parents(source: bytes, *, path: str = "<migration>") -> tuple[str, .
     """The ids ``down_revision`` holds (empty for ``None``), as :func:`reparent_source` reads
     them: a ReparentError when it could not rewrite them."""
     document = _Document.parse(source, path)
-    value = document.down_revision_statement().value
-    assert value is not None
-    return tuple(str(constant.value) for constant in _string_nodes(value, path))
+    return _ids(document.down_revision_statement(), path)
 
 
 def unified_diff(old: bytes, new: bytes, path: str) -> str:
@@ -192,8 +191,9 @@ class _Document:
         ]
         return [v for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
 
-    def revises_edit(self, rendered: str) -> _Edit | None:
-        """Replace the text after ``Revises:`` in the module docstring, if it has that line."""
+    def revises_edit(self, old: str, rendered: str) -> _Edit | None:
+        """Replace the text after ``Revises:`` in the module docstring, if it has that line
+        (the first one that names ``old``, else the first one)."""
         docstring = self._docstring_node()
         if docstring is None:
             return None
@@ -201,9 +201,10 @@ class _Document:
         match = _STRING.fullmatch(self.text, start, end)
         if match is None:
             return None
-        revises = _REVISES.search(match.group(3))
-        if revises is None:
+        found = list(_REVISES.finditer(match.group(3)))
+        if not found:
             return None
+        revises = next((m for m in found if m.group(1) == old), found[0])
         base = match.start(3)
         return _Edit(base + revises.start(1), base + revises.end(1), rendered)
 
@@ -269,6 +270,11 @@ def _string_nodes(value: ast.expr, path: str) -> list[ast.Constant]:
             return [e for e in elements if isinstance(e, ast.Constant)]
     message = "down_revision is not a plain string, tuple or list of strings, or None"
     raise ReparentError(path, value.lineno, message, _PLAIN_HINT)
+
+
+def _ids(statement: ast.Assign | ast.AnnAssign, path: str) -> tuple[str, ...]:
+    assert statement.value is not None
+    return tuple(str(node.value) for node in _string_nodes(statement.value, path))
 
 
 def _check_parents(parents: tuple[str, ...], path: str, line: int) -> None:

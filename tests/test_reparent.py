@@ -150,6 +150,14 @@ def b(text: str) -> bytes:
             id="first-revises-line-only",
         ),
         pytest.param(
+            '"""Revises: the billing rules\n\nRevises: a\n"""\nrevision = "b"\n'
+            'down_revision = "a"\n',
+            "c",
+            '"""Revises: the billing rules\n\nRevises: c\n"""\nrevision = "b"\n'
+            'down_revision = "c"\n',
+            id="the-revises-line-naming-the-parent",
+        ),
+        pytest.param(
             'revision = "b"\ndown_revision = "a"\n\n\ndef upgrade():\n    """Revises: a"""\n',
             "c",
             'revision = "b"\ndown_revision = "c"\n\n\ndef upgrade():\n    """Revises: a"""\n',
