@@ -109,19 +109,12 @@ def plan_rebase(nodes: Sequence[Node], sides: Sides, *, onto: str | None = None)
     if sides.target is None and sides.base is None:
         raise ValueError("Sides needs the target's heads or the common ancestor's")
     graph = _Graph.build(nodes)
-    for name, heads in (
-        (sides.moving_name, sides.moving),
-        (sides.target_name, sides.target or ()),
-        ("the common ancestor", sides.base or ()),
-    ):
-        graph.require(heads, name)
+    _check_sides(graph, sides, onto)
     ours = _added(graph, sides)
+    if onto in ours:
+        message = f"--onto {onto} is one of the migrations {sides.moving_name} adds"
+        raise RebaseRefused(BAD_ONTO, message)
     rest = _Graph.build([n for n in nodes if n.revision not in ours])
-    if onto is not None:
-        graph.require((onto,), "--onto")
-        if onto in ours:
-            message = f"--onto {onto} is one of the migrations {sides.moving_name} adds"
-            raise RebaseRefused(BAD_ONTO, message)
     moves = [
         move
         for node in nodes
@@ -132,17 +125,24 @@ def plan_rebase(nodes: Sequence[Node], sides: Sides, *, onto: str | None = None)
     _check_labels(nodes, after, moves)
     heads_after = _result_heads(after, ours, sides)
     moved = {move.revision for move in moves}
-    above = _Graph.build(after)
+    riding = _Graph.build(after).descendants(moved) - moved
     return RebasePlan(
         moves=tuple(moves),
-        riding=tuple(
-            n.revision
-            for n in nodes
-            if n.revision in ours - moved and moved & above.ancestors((n.revision,))
-        ),
+        riding=tuple(n.revision for n in nodes if n.revision in riding),
         heads_before=_heads(nodes),
         heads_after=heads_after,
     )
+
+
+def _check_sides(graph: _Graph, sides: Sides, onto: str | None) -> None:
+    """Every head the sides (and ``onto``) name must be a version file of the work tree."""
+    for name, heads in (
+        (sides.moving_name, sides.moving),
+        (sides.target_name, sides.target or ()),
+        ("the common ancestor", sides.base or ()),
+        ("--onto", (onto,) if onto is not None else ()),
+    ):
+        graph.require(heads, name)
 
 
 def sides_onto(nodes: Sequence[Node], onto: str) -> Sides:
