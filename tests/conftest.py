@@ -29,3 +29,12 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
         "GIT_CONFIG_NOSYSTEM": "1",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """revlib's header cache lives in $XDG_CACHE_HOME outside git work trees: keep the tests'
+    out of the user's home."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

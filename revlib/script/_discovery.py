@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 _SOURCE_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
@@ -19,20 +18,22 @@ _SOURCE_OR_COMPILED_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)(c|o)?$")
 LEGACY_REVISION_FILE = re.compile(r"([a-f0-9]+)\.py$")
 
 
-def _walk(path: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
-    for root, dirs, files in os.walk(path, topdown=True):
-        yield Path(root), dirs, files
-
-
 def list_files(location: Path, sourceless: bool, recursive: bool) -> list[Path]:
     """Every file Alembic would consider in ``location``, in its order."""
-    paths: list[Path] = []
-    for root, dirs, files in _walk(location):
-        if root.name.endswith("__pycache__"):
+    return [Path(path) for path in list_paths(os.fspath(location), sourceless, recursive)]
+
+
+def list_paths(location: str, sourceless: bool, recursive: bool) -> list[str]:
+    """:func:`list_files` as strings (``os.path.join(directory, name)``): building a Path per
+    file costs more than everything else the loader does with a cached file."""
+    paths: list[str] = []
+    for root, dirs, files in os.walk(location, topdown=True):
+        if Path(root).name.endswith("__pycache__"):
             continue
-        paths.extend(root / name for name in sorted(files))
+        prefix = os.path.join(root, "")
+        paths.extend([prefix + name for name in sorted(files)])
         if sourceless:
-            paths.extend(_orphan_compiled_files(root, files))
+            paths.extend(str(p) for p in _orphan_compiled_files(Path(root), files))
         if not recursive:
             break
         dirs.sort()

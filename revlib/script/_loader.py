@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,66 +14,134 @@ from revlib.script._script import Script, import_module_file
 from revlib.util.exc import CommandError
 
 if TYPE_CHECKING:
+    from revlib.script._cache import HeaderCache
     from revlib.script.base import ScriptDirectory
     from revlib.script.reader import Header
 
 
 def load_scripts(script_dir: ScriptDirectory) -> Iterator[Script]:
-    """Every script of every existing version location; a file reached twice is skipped."""
-    from revlib.script.base import warn_read
+    """Every script of every existing version location; a file reached twice is skipped.
 
-    seen: set[Path] = set()
+    With ``script_dir.use_cache``, headers come from each location's
+    :class:`~revlib.script._cache.HeaderCache`, which is saved when the location is done.
+    Paths are strings here, and each file costs one ``lstat``: at ten thousand files, Path
+    objects and extra system calls would cost more than reading the cache.
+    """
+    seen: set[str] = set()
     for location in script_dir._version_locations:
         if not location.exists():
             continue
-        files = _discovery.list_files(
-            location, script_dir.sourceless, script_dir.recursive_version_locations
-        )
-        for file_path in files:
-            real_path = _resolve(file_path)
-            if real_path in seen:
-                warn_read(
-                    script_dir,
-                    f"File {real_path} loaded twice! ignoring. "
-                    "Please ensure version_locations is unique.",
-                )
-                continue
-            seen.add(real_path)
-            if _discovery.is_script_file(real_path, script_dir.sourceless):
-                yield load_script(script_dir, real_path)
+        cache = _open_cache(location) if script_dir.use_cache else None
+        complete = False
+        try:
+            for path, st in _location_scripts(script_dir, os.fspath(location), seen):
+                yield load_script(script_dir, path, cache, st)
+            complete = True
+        finally:
+            if cache is not None:
+                cache.save(complete=complete)
 
 
-def _resolve(path: Path) -> Path:
+def _open_cache(location: Path) -> HeaderCache:
+    from revlib.script._cache import HeaderCache
+
+    return HeaderCache.for_location(location)
+
+
+def _location_scripts(
+    script_dir: ScriptDirectory, location: str, seen: set[str]
+) -> Iterator[tuple[str, os.stat_result | None]]:
+    """The resolved paths of the location's version files in Alembic's order, each with its
+    ``lstat`` when it is not a symlink."""
+    from revlib.script.base import warn_read
+
+    sourceless = script_dir.sourceless
+    files = _discovery.list_paths(location, sourceless, script_dir.recursive_version_locations)
+    real_dirs: dict[str, str] = {}
+    for file_path in files:
+        real_path, st = _resolve(file_path, real_dirs)
+        if real_path in seen:
+            warn_read(
+                script_dir,
+                f"File {real_path} loaded twice! ignoring. "
+                "Please ensure version_locations is unique.",
+            )
+            continue
+        seen.add(real_path)
+        if sourceless:
+            if _discovery.is_script_file(Path(real_path), sourceless):
+                yield real_path, st
+        elif _discovery.is_source_name(real_path.rpartition(os.sep)[2]):
+            yield real_path, st
+
+
+def _resolve(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_result | None]:
+    """``str(Path(path).resolve())``, and the file's ``lstat`` unless it is a symlink.
+
+    A file that is not a symlink resolves to its resolved directory plus its name, so each
+    directory is resolved once, and the ``lstat`` that tells serves as the file's ``stat``.
+    """
     try:
-        return path.resolve(strict=False)
+        try:
+            st: os.stat_result | None = os.lstat(path)
+        except OSError:
+            st = None
+        if st is None or stat.S_ISLNK(st.st_mode):
+            return str(Path(path).resolve(strict=False)), None
+        directory, _, name = path.rpartition(os.sep)
+        real_dir = real_dirs.get(directory)
+        if real_dir is None:
+            real_dir = str(Path(directory or os.sep).resolve(strict=False))
+            real_dirs[directory] = real_dir = os.path.join(real_dir, "")
+        return real_dir + name, st
     except (OSError, RuntimeError) as error:  # a symlink loop
         raise CommandError(f"{path}: cannot resolve this path ({error})") from error
 
 
-def load_script(script_dir: ScriptDirectory, path: Path) -> Script:
-    """One Script, read statically (or imported, when that is allowed and needed)."""
+def load_script(
+    script_dir: ScriptDirectory,
+    path: str | os.PathLike[str],
+    cache: HeaderCache | None = None,
+    st: os.stat_result | None = None,
+) -> Script:
+    """One Script, read statically (or imported, when that is allowed and needed).
+
+    ``st`` is the file's ``os.stat``, when the caller has it (it saves the cache a call)."""
+    name = os.fspath(path)
+    if cache is not None:
+        values = cache.plain_values(name, st)
+        if values is not None:  # the common case: no check, warning or error to report
+            rev_id, down_revision, branch_labels, depends_on, docstring = values
+            return Script.from_values(
+                rev_id, name, down_revision, branch_labels, depends_on, docstring
+            )
     from revlib.script.reader import DynamicValueError
 
-    if path.suffix in (".pyc", ".pyo"):
+    if name.endswith((".pyc", ".pyo")):
         from revlib.script._pyc_reader import read_compiled_header
 
-        header = read_compiled_header(path)
+        header = read_compiled_header(Path(name))
     else:
         try:
-            header = read_cached_header(script_dir, path)
+            header = read_cached_header(script_dir, Path(name), cache)
         except DynamicValueError:
             if not script_dir.import_fallback:
                 raise
-            return _imported_script(path, script_dir.source_paths)
+            return _imported_script(Path(name), script_dir.source_paths)
     for warning in header.warnings:
         from revlib.script.base import warn_read
 
         warn_read(script_dir, f"{warning.path}:{warning.line}: {warning.message}")
-    return script_from_header(header, path)
+    return script_from_header(header, Path(name))
 
 
-def read_cached_header(script_dir: ScriptDirectory, path: Path) -> Header:
-    """The file's header (the cache, where enabled, is consulted by the reader layer)."""
+def read_cached_header(
+    script_dir: ScriptDirectory, path: Path, cache: HeaderCache | None = None
+) -> Header:
+    """The file's header: from ``cache`` when given (it reads the file only if it changed),
+    else straight from the file."""
+    if cache is not None:
+        return cache.read(str(path), script_dir.source_paths)
     from revlib.script.reader import read_header
 
     return read_header(path, search_path=script_dir.source_paths)

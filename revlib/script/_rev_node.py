@@ -24,6 +24,14 @@ def to_tuple(value: Any, default: tuple[Any, ...] | None = None) -> tuple[Any, .
 
 def as_tuple(value: Any) -> tuple[Any, ...]:
     """:func:`to_tuple` with an empty tuple for None."""
+    # the common cases first: this runs several times per revision when a map is built
+    if value is None:
+        return ()
+    kind = type(value)
+    if kind is str:
+        return (value,)
+    if kind is tuple:
+        return value  # type: ignore[no-any-return]
     result = to_tuple(value, default=())
     assert result is not None
     return result
@@ -114,8 +122,8 @@ class Revision:
             raise DependencyLoopDetected(revision)
         self.verify_rev_id(revision)
         self.revision = revision
-        self.down_revision = tuple_rev_as_scalar(to_tuple(down_revision))  # type: ignore[assignment]
-        self.dependencies = tuple_rev_as_scalar(to_tuple(dependencies))  # type: ignore[assignment]
+        self.down_revision = _scalar(down_revision)
+        self.dependencies = _scalar(dependencies)
         self._orig_branch_labels = as_tuple(branch_labels)
         self.branch_labels = set(self._orig_branch_labels)
 
@@ -179,6 +187,13 @@ class Revision:
     def is_merge_point(self) -> Flag:
         """True when this revision has more than one ``down_revision``."""
         return _flag(len(self._versioned_down_revisions) > 1)
+
+
+def _scalar(value: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    """``tuple_rev_as_scalar(to_tuple(value))``, without the calls for a string or None."""
+    if value is None or type(value) is str:
+        return value
+    return tuple_rev_as_scalar(to_tuple(value))  # type: ignore[return-value]
 
 
 def is_revision(rev: object) -> Revision:
