@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from revlib.util.exc import CommandError
+from revlib.util.exc import LocatedError
 
 __all__ = [
     "DEFAULT_NAME",
@@ -47,20 +47,8 @@ HEADER: Final = (
 )
 
 
-class HeadsFileError(CommandError):
+class HeadsFileError(LocatedError):
     """A heads file that cannot be read; ``str()`` gives ``path:line: message``."""
-
-    def __init__(self, path: str, line: int | None, message: str, hint: str | None = None):
-        super().__init__(path, line, message, hint)
-        self.path = path
-        self.line = line
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        text = f"{where}: {self.message}"
-        return text if self.hint is None else f"{text}\n  hint: {self.hint}"
 
 
 @dataclass(frozen=True, order=True)

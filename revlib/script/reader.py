@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import BinaryIO, Final
 
 from revlib.script import _literals, _names
-from revlib.util.exc import CommandError
+from revlib.util.exc import LocatedError
 
 __all__ = [
     "MISSING",
@@ -58,20 +58,8 @@ MISSING: Final = _Missing.MISSING
 """The value of a name the module never assigns (falsy; compare with ``is``)."""
 
 
-class ReadError(CommandError):
+class ReadError(LocatedError):
     """A migration file whose header cannot be read; ``str()`` gives ``path:line: message``."""
-
-    def __init__(self, path: str, line: int | None, message: str, hint: str | None = None):
-        super().__init__(path, line, message, hint)
-        self.path = path
-        self.line = line
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        text = f"{where}: {self.message}"
-        return text if self.hint is None else f"{text}\n  hint: {self.hint}"
 
 
 class DynamicValueError(ReadError):
