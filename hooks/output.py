@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -19,6 +18,8 @@ FORMAT_OPTION = click.option(
 
 def echo_json(document: Any) -> None:
     """Print ``document`` as indented JSON with a trailing newline."""
+    import json  # only here: text output, the common case, does without it
+
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 

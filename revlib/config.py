@@ -22,11 +22,6 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias, TypedDict, cast, overl
 
 from revlib.util.exc import CommandError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 if TYPE_CHECKING:
     from argparse import Namespace
 
@@ -151,7 +146,7 @@ class Config:
             return {}
         self.toml_args["here"] = path.absolute().parent.as_posix()
         with open(path, "rb") as f:
-            document = tomllib.load(f)
+            document = _tomllib().load(f)
         # Same lookups as Alembic, so a non-table ``tool`` fails the same way.
         data = document.get("tool", {}).get("alembic", {})
         if not isinstance(data, dict):
@@ -378,7 +373,18 @@ def find_default_config(directory: str) -> tuple[str | None, str | None]:
     )
 
 
+def _tomllib() -> Any:
+    """The TOML parser, imported on first use: most projects configure Alembic in an ini
+    file, and every hook run would pay for the import."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
 def _has_alembic_table(toml_path: str) -> bool:
+    tomllib = _tomllib()
     try:
         with open(toml_path, "rb") as f:
             document = tomllib.load(f)
