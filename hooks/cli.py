@@ -114,11 +114,12 @@ def cli(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code instead of exiting."""
-    from hooks.errors import report_error
+    from hooks.errors import brief_warnings, report_error
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="revlib", standalone_mode=False)
+        with brief_warnings():
+            result = cli.main(args=args, prog_name="revlib", standalone_mode=False)
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
     except click.exceptions.Abort:

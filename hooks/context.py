@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import configparser
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hooks.errors import config_error_message
 from revlib.util.exc import CommandError
 
 if TYPE_CHECKING:
@@ -51,10 +53,16 @@ class Options:
         from revlib.script import ScriptDirectory
 
         config = self.load_config()
-        _require_section(config)
-        return ScriptDirectory.from_config(
-            config, import_fallback=self.import_fallback, use_cache=self.use_cache
-        )
+        try:
+            _require_section(config)
+            return ScriptDirectory.from_config(
+                config, import_fallback=self.import_fallback, use_cache=self.use_cache
+            )
+        except (configparser.Error, UnicodeDecodeError) as error:
+            message = config_error_message(error, _display(config.config_file_name))
+            if message is None:
+                raise
+            raise CommandError(message) from None
 
 
 def _directory_config(directory: str, ini_section: str) -> Config:
@@ -79,3 +87,12 @@ def _require_section(config: Config) -> None:
             f"{config.config_file_name} has no [{config.config_ini_section}] section; "
             "add one with script_location, or choose another with -n SECTION"
         )
+
+
+def _display(path: str | None) -> str | None:
+    """``path`` relative to the current directory when it lies below it."""
+    if path is None:
+        return None
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    return os.path.relpath(absolute, cwd) if absolute.startswith(os.path.join(cwd, "")) else path

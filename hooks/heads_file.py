@@ -166,9 +166,10 @@ def current_entries(options: Options, staged: bool | None) -> list[HeadEntry]:
 def read_heads_file(path: Path) -> HeadsFile | None:
     """The parsed heads file, or None when there is none."""
     from revlib.heads_file import parse
+    from revlib.util.files import read_regular
 
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         return None
     except OSError as error:

@@ -469,10 +469,12 @@ def _resolve(nodes: Sequence[Node], identifier: str) -> str:
 
 
 def _read(path: Path) -> bytes:
+    from revlib.util.files import read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except OSError as error:
-        raise CommandError(f"{path}: cannot read: {error.strerror}") from None
+        raise CommandError(f"{_display(path)}: cannot read: {error.strerror or error}") from None
 
 
 def _display(path: Path) -> str:

@@ -93,10 +93,20 @@ def worktree_sources(env: Environment) -> list[SourceFile]:
 
 
 def _read(path: Path) -> bytes:
+    from revlib.util.files import read_regular
+
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except OSError as error:
-        raise CommandError(f"{display_path(path)}: cannot read: {error.strerror}") from None
+        raise _unreadable(display_path(path), error) from None
+
+
+def _unreadable(path: str, error: OSError) -> CommandError:
+    from revlib.util.exc import LocatedError
+    from revlib.util.files import UNREADABLE_HINT
+
+    message = f"cannot read the file: {error.strerror or error}"
+    return LocatedError(path, None, message, UNREADABLE_HINT)
 
 
 # -- git snapshots ---------------------------------------------------------------------------

@@ -1273,6 +1273,11 @@ def test_header_split_by_a_false_end_reads_the_whole_file(tmp_path: Path) -> Non
     [
         pytest.param(lambda p: p / "missing.py", "No such file or directory", id="missing"),
         pytest.param(lambda p: p, "Is a directory", id="directory"),
+        pytest.param(
+            lambda p: (os.mkfifo(p / "pipe.py"), p / "pipe.py")[1],  # open() would block
+            "not a regular file: a named pipe (FIFO)",
+            id="named-pipe",
+        ),
     ],
 )
 def test_os_errors_become_read_errors(
@@ -1281,7 +1286,11 @@ def test_os_errors_become_read_errors(
     path = make(tmp_path)
     with pytest.raises(ReadError) as caught:
         read_header(path)
-    assert str(caught.value) == f"{path}: cannot read the file: {message}"
+    assert str(caught.value) == (
+        f"{path}: cannot read the file: {message}\n  hint: every .py entry of a version "
+        "location is loaded as a migration: make it a readable file, or move it out of the "
+        "version location"
+    )
 
 
 @pytest.mark.skipif(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -23,10 +23,11 @@ from revlib.script._options import (
     script_directory_kwargs,
 )
 from revlib.script._script import Script, format_as_comma
-from revlib.util.exc import CommandError
+from revlib.util.exc import CommandError, LocatedError
 
 if TYPE_CHECKING:
     from revlib.config import Config
+    from revlib.script._rev_build import MapState
     from revlib.script.reader import Header
 
 
@@ -74,7 +75,7 @@ class ScriptDirectory:
         self.use_cache = use_cache
         self._env_py_location = None if env_py_location is None else os.fspath(env_py_location)
         self.read_warnings: list[str] = []
-        self.revision_map = revision.RevisionMap(self._load_revisions)
+        self.revision_map: revision.RevisionMap = _ScriptRevisionMap(self._load_revisions)
         check_script_location(dir)
 
     @classmethod
@@ -269,10 +270,85 @@ def repository_root(start: Path) -> Path | None:
     return None
 
 
+class MissingRevisionError(LocatedError, KeyError):
+    """A ``down_revision`` or ``depends_on`` naming a revision that no file declares.
+
+    Alembic lets a bare ``KeyError`` escape while it builds the graph; this is still a
+    ``KeyError`` (so callers that catch one keep working), and it names the file and line.
+    """
+
+    def __init__(self, missing: str, path: str, name: str, line: int | None) -> None:
+        what = "revision" if name == "down_revision" else "revision or branch label"
+        super().__init__(
+            path,
+            line,
+            f"{name} names {missing}, but no version file declares that {what}",
+            "restore the file that declares it (deleted, or moved out of the version "
+            f"locations?), or point {name} at one that exists",
+        )
+        self.missing = missing
+        self.name = name
+
+
+class _ScriptRevisionMap(revision.RevisionMap):
+    """The graph of a ScriptDirectory: a missing parent is a :class:`MissingRevisionError`."""
+
+    def __init__(self, load: Callable[[], Iterator[Script]]) -> None:
+        self._load = load
+        self._loaded: list[Script] = []
+        super().__init__(self._remember)
+
+    def _remember(self) -> Iterator[Script]:
+        self._loaded = []
+        for script in self._load():
+            self._loaded.append(script)
+            yield script
+
+    @property
+    def _built(self) -> MapState:
+        try:
+            return super()._built
+        except KeyError as error:
+            found = _missing_reference(self._loaded, error.args[0] if error.args else None)
+            if found is None:
+                raise
+            raise found from None
+
+
+def _missing_reference(scripts: Sequence[Script], missing: object) -> MissingRevisionError | None:
+    """The error naming the first script (in load order) that refers to ``missing``."""
+    from revlib.script._rev_node import to_tuple
+
+    declared = {script.revision for script in scripts}
+    if not isinstance(missing, str) or missing in declared:
+        return None
+    for name, attribute in (("down_revision", "down_revision"), ("depends_on", "dependencies")):
+        for script in scripts:
+            if missing in (to_tuple(getattr(script, attribute), default=()) or ()):
+                return MissingRevisionError(missing, script.path, name, _line_of(script, name))
+    return None
+
+
+def _line_of(script: Script, name: str) -> int | None:
+    """The line of the last top-level ``name = ...`` in the file: found by a plain scan, as
+    reading the header again would count as a parse (and the error is about the graph)."""
+    import re
+
+    from revlib.util.files import read_regular
+
+    try:
+        lines = read_regular(script.path).splitlines()
+    except OSError:
+        return None
+    assignment = re.compile(rb"%s[ \t]*(?::[^=]*)?=(?!=)" % re.escape(name.encode()))
+    found = [number for number, line in enumerate(lines, 1) if assignment.match(line)]
+    return found[-1] if found else None
+
+
 def warn_read(script_dir: ScriptDirectory, message: str) -> None:
     """Record a reader warning on the directory and emit it as a UserWarning."""
     script_dir.read_warnings.append(message)
     warnings.warn(message, UserWarning, stacklevel=4)
 
 
-__all__ = ["Header", "Script", "ScriptDirectory"]
+__all__ = ["Header", "MissingRevisionError", "Script", "ScriptDirectory"]

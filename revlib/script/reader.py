@@ -29,6 +29,7 @@ from typing import BinaryIO, Final
 
 from revlib.script import _literals, _names
 from revlib.util.exc import LocatedError
+from revlib.util.files import UNREADABLE_HINT, open_regular
 
 __all__ = [
     "MISSING",
@@ -125,7 +126,7 @@ def read_header(path: str | os.PathLike[str], *, search_path: Sequence[str] = ()
     """Read the header of the migration file at ``path``, reading no further than needed."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as stream:
+        with open_regular(name) as stream:
             data, complete = _read_until_header_end(stream)
     except OSError as error:
         raise _unreadable(name, error) from None
@@ -178,7 +179,7 @@ def _read_until_header_end(stream: BinaryIO) -> tuple[bytes, bool]:
 
 def _read_all(path: str) -> bytes:
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             return stream.read()
     except OSError as error:
         raise _unreadable(path, error) from None
@@ -428,4 +429,6 @@ def _docstring(path: str, namespace: _names.Namespace, warnings: list[ReadWarnin
 
 
 def _unreadable(path: str, error: OSError) -> ReadError:
-    return ReadError(path, None, f"cannot read the file: {error.strerror or error}")
+    return ReadError(
+        path, None, f"cannot read the file: {error.strerror or error}", UNREADABLE_HINT
+    )
