@@ -187,7 +187,12 @@ def resolve(root: Path, ref: str) -> str:
     """The commit ``ref`` names (a CommandError naming the ref when git knows none)."""
     commit = _commit(root, ref)
     if commit is None:
-        raise CommandError(f"unknown revision {ref!r}: git knows no commit by that name")
+        message = f"unknown revision {ref!r}: git knows no commit by that name"
+        if "/" in ref:
+            raise CommandError(f"{message}; fetch it first (e.g. `git fetch {ref.split('/')[0]}`)")
+        raise CommandError(
+            f"{message}; name a branch, tag or commit that exists (`git branch -a` lists them)"
+        )
     return commit
 
 

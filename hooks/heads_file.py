@@ -182,6 +182,7 @@ def write_heads_file(path: Path, entries: Sequence[HeadEntry], newline: str = "\
     from revlib.heads_file import render
     from revlib.util.atomic import replace_file, write_new_file
 
+    _check_writable(path, entries)
     data = render(entries, newline).encode("utf-8")
     try:
         if path.is_file():
@@ -193,6 +194,19 @@ def write_heads_file(path: Path, entries: Sequence[HeadEntry], newline: str = "\
     except OSError as error:
         raise CommandError(f"{_display(path)}: cannot write: {error.strerror}") from None
     return True
+
+
+def _check_writable(path: Path, entries: Sequence[HeadEntry]) -> None:
+    """Refuse a revision id or branch label that the file's line format cannot hold (Alembic
+    itself allows whitespace, ``#`` and ``,`` in them): written, it would not read back."""
+    for entry in entries:
+        for name in (entry.revision, *entry.labels):
+            if not name or any(ch.isspace() or ch in ":#," for ch in name):
+                raise CommandError(
+                    f"cannot write {_display(path)}: {name!r} (a head revision or its branch "
+                    "label) is empty or holds whitespace, ':', ',' or '#', which a heads-file "
+                    "line cannot hold; rename it"
+                )
 
 
 def _heads_text(entries: Sequence[HeadEntry]) -> str:

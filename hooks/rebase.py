@@ -463,9 +463,23 @@ def _resolve(nodes: Sequence[Node], identifier: str) -> str:
         found = revision_map.get_revisions(identifier)
     except RevisionError as error:
         raise CommandError(f"--onto {identifier}: {error}") from None
+    except KeyError as error:  # a parent no file declares (Alembic's map raises KeyError)
+        raise _missing_parent(nodes, error) from None
     if len(found) != 1 or found[0] is None:
         raise CommandError(f"--onto {identifier} names {len(found)} revisions; name one")
     return str(found[0].revision)
+
+
+def _missing_parent(nodes: Sequence[Node], error: KeyError) -> CommandError:
+    missing = error.args[0] if error.args else None
+    node = next((n for n in nodes if missing in n.parents), None)
+    if node is None:
+        return CommandError(f"cannot re-parent: the revision graph is broken ({error!r})")
+    return CommandError(
+        f"cannot re-parent: {_display(Path(node.path))}: down_revision names {missing}, but "
+        "no version file declares that revision; fix it first (`revlib check` lists every "
+        "problem)"
+    )
 
 
 def _read(path: Path) -> bytes:
