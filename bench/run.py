@@ -76,8 +76,11 @@ class Project:
         return self.root / "migrations" / "versions"
 
 
-def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall time, peak RSS (KiB) and exit code of one process."""
+def run_once(
+    argv: Sequence[str], cwd: Path, env: dict[str, str], expected: int = 0
+) -> tuple[float, int, int]:
+    """Wall time, peak RSS (KiB) and exit code of one process, which must exit ``expected``
+    (a crash would be timed as a fast run otherwise)."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -86,7 +89,7 @@ def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
         process.returncode = code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):
+        if code != expected:
             errors.seek(0)
             message = errors.read().decode(errors="replace")
             raise RuntimeError(f"{' '.join(argv)} in {cwd} exited {code}:\n{message}")
@@ -102,6 +105,7 @@ def measure(
     warm_up: bool = True,
     before: Hook | None = None,
     after: Hook | None = None,
+    expected: int = 0,
 ) -> Sample:
     """``runs`` timed runs (after an untimed one when ``warm_up``); ``before`` and ``after``
     run untimed around each."""
@@ -109,7 +113,7 @@ def measure(
     for index in range(runs + (1 if warm_up else 0)):
         if before is not None:
             before()
-        result = run_once(argv, project.root, env)
+        result = run_once(argv, project.root, env, expected)
         if after is not None:
             after()
         if index or not warm_up:
@@ -129,8 +133,28 @@ def tools() -> tuple[list[str], list[str]]:
     return revlib_argv, alembic_argv
 
 
-def child_env(cache_home: Path) -> dict[str, str]:
+REPO = Path(__file__).resolve().parent.parent
+
+
+def snapshot(base: Path) -> tuple[Path, str]:
+    """A copy of this checkout's packages, so that edits made while the benchmark runs do
+    not change what it measures; and which commit it is."""
+    target = base / "code"
+    for package in ("revlib", "hooks"):
+        shutil.copytree(
+            REPO / package, target / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    head = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return target, head or "unknown"
+
+
+def child_env(code: Path, cache_home: Path) -> dict[str, str]:
+    """The children's environment: the snapshot's revlib first on the path (whatever an
+    installed revlib points at), no revlib settings, a private cache directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REVLIB_", "PYTHON"))}
+    env["PYTHONPATH"] = str(code)
     env["XDG_CACHE_HOME"] = str(cache_home)
     env["LC_ALL"] = "C.UTF-8"
     return env
@@ -205,16 +229,23 @@ def bench_project(
     no_pycache()
 
     def revlib_row(
-        command: str, args: list[str], warm: Sample, cold: Sample, after: Hook | None = None
+        command: str,
+        args: list[str],
+        alembic_samples: tuple[Sample, Sample],
+        expected: int = 0,
+        after: Hook | None = None,
     ) -> None:
-        sample = measure([*revlib, *args], project, env, runs, after=after)
-        project.rows.append(Row(command, sample, warm, cold, target(command, project.size)))
+        sample = measure([*revlib, *args], project, env, runs, after=after, expected=expected)
+        row = Row(command, sample, *alembic_samples, target(command, project.size))
+        project.rows.append(row)
 
-    revlib_row("revlib heads --no-cache", ["--no-cache", "heads"], heads_warm, heads_cold)
-    revlib_row("revlib heads (cache warm)", ["heads"], heads_warm, heads_cold)
-    revlib_row("revlib check (cache warm)", ["check"], heads_warm, heads_cold)
-    revlib_row("revlib check --staged (cache warm)", ["check", "--staged"], heads_warm, heads_cold)
-    revlib_row("revlib merge", ["merge", "-m", "merge heads"], merge_warm, merge_cold, undo_merge)
+    heads, merge = (heads_warm, heads_cold), (merge_warm, merge_cold)
+    revlib_row("revlib heads --no-cache", ["--no-cache", "heads"], heads)
+    revlib_row("revlib heads (cache warm)", ["heads"], heads)
+    # two heads: the checks fail (exit 1), as they should
+    revlib_row("revlib check (cache warm)", ["check"], heads, expected=1)
+    revlib_row("revlib check --staged (cache warm)", ["check", "--staged"], heads, expected=1)
+    revlib_row("revlib merge", ["merge", "-m", "merge heads"], merge, after=undo_merge)
 
 
 TARGETS = {
@@ -330,8 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="revlib-bench-") as temp:
         base = Path(args.keep) if args.keep else Path(temp)
         base.mkdir(parents=True, exist_ok=True)
-        env = child_env(Path(temp) / "cache-home")
-        about = machine(revlib, alembic, env, runs)
+        code, commit = snapshot(Path(temp))
+        env = child_env(code, Path(temp) / "cache-home")
+        about = f"revlib {commit}; " + machine(revlib, alembic, env, runs)
         print(about, flush=True)
         projects = []
         for size in sizes:
