@@ -65,18 +65,21 @@ def revision(
     depends_on: tuple[str, ...],
 ) -> int:
     """Write a new, empty revision file (as `alembic revision` without --autogenerate)."""
+    from revlib.util.lock import write_lock
+
     script_dir, config = _load(options)
-    script = script_dir.generate_revision(
-        rev_id,
-        message,
-        refresh=True,
-        head=head,
-        splice=splice,
-        branch_labels=branch_label,
-        version_path=version_path,
-        depends_on=list(depends_on) or None,
-        config=config,
-    )
+    with write_lock(script_dir.dir):  # the graph is read under the lock, then written
+        script = script_dir.generate_revision(
+            rev_id,
+            message,
+            refresh=True,
+            head=head,
+            splice=splice,
+            branch_labels=branch_label,
+            version_path=version_path,
+            depends_on=list(depends_on) or None,
+            config=config,
+        )
     _echo_path(script)
     return EXIT_OK
 
@@ -103,17 +106,22 @@ def merge(
     stage: bool,
 ) -> int:
     """Write a merge revision of REVISIONS (default: heads), as `alembic merge` does."""
+    from revlib.util.lock import write_lock
+
     script_dir, config = _load(options)
     wanted: str | tuple[str, ...] = revisions or "heads"
-    parents = script_dir.get_revisions(wanted)
-    if len(parents) < 2:
-        if not if_needed:
-            click.echo(_nothing_to_merge(wanted, parents))
-        return EXIT_OK
-    repo = _git_repository(script_dir) if stage else None
-    script = script_dir.generate_revision(
-        rev_id, message, refresh=True, head=wanted, branch_labels=branch_label, config=config
-    )
+    # Under the lock, a second `merge --if-needed` started at the same time waits, then sees
+    # the first one's merge: one head (or its REVISIONS no longer heads), nothing to do.
+    with write_lock(script_dir.dir):
+        parents = script_dir.get_revisions(wanted)
+        if len(parents) < 2 or (if_needed and not all(p.is_head for p in parents)):
+            if not if_needed:
+                click.echo(_nothing_to_merge(wanted, parents))
+            return EXIT_OK
+        repo = _git_repository(script_dir) if stage else None
+        script = script_dir.generate_revision(
+            rev_id, message, refresh=True, head=wanted, branch_labels=branch_label, config=config
+        )
     if repo is not None and script is not None:
         _stage(repo, script.path)
     _echo_path(script)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,15 +151,17 @@ def shallow(project: Project) -> None:
 
 def unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
     """A version file that cannot be opened: as root no permission bit stops a read, so the
-    failure is injected where every reader opens files (``os.open``)."""
-    real_open = os.open
+    failure is injected where every reader opens files (the built-in ``open``)."""
+    import builtins
 
-    def failing_open(path: object, flags: int, *args: int, **kwargs: object) -> int:
-        if os.fspath(path).endswith("locked.py"):  # type: ignore[call-overload]
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
-        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+    real_open = builtins.open
 
-    monkeypatch.setattr(os, "open", failing_open)
+    def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("locked.py"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,6 @@ UNREADABLE_HINT = (
     "file, or move it out of the version location"
 )
 
-_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISSOCK, "a socket"),
@@ -41,21 +35,26 @@ class NotRegularFileError(OSError):
 
 def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     """``open(path, "rb")``, except that a path that is not a regular file (after following
-    symlinks) raises :class:`NotRegularFileError` at once instead of blocking."""
-    fd = os.open(path, _FLAGS)
+    symlinks) raises :class:`NotRegularFileError` at once instead of blocking.
+
+    What the path is gets checked before opening (``open`` on a pipe would wait for a writer)
+    and again on the opened file (it may have been replaced in between)."""
+    _check_regular(os.stat(path).st_mode, path)
+    stream = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-            raise NotRegularFileError(errno.EINVAL, f"not a regular file: {kind}", os.fspath(path))
-        if _FLAGS & getattr(os, "O_NONBLOCK", 0):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+        _check_regular(os.fstat(stream.fileno()).st_mode, path)
     except BaseException:
-        os.close(fd)
+        stream.close()
         raise
+    return stream
+
+
+def _check_regular(mode: int, path: str | os.PathLike[str]) -> None:
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise NotRegularFileError(errno.EINVAL, f"not a regular file: {kind}", os.fspath(path))
 
 
 def read_regular(path: str | os.PathLike[str]) -> bytes:
