@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from revlib import __version__
+from revlib.util.files import open_regular
 
 if TYPE_CHECKING:
     from revlib.script.reader import Header, ReadError
@@ -167,7 +168,7 @@ class HeaderCache:
         key = self._key(path)
         self._seen[key] = None
         try:
-            with open(path, "rb") as stream:
+            with open_regular(path) as stream:
                 st = os.fstat(stream.fileno())
                 data = stream.read()
         except OSError:
@@ -339,17 +340,18 @@ _KEY: list[bytes] = []
 def _key() -> bytes:
     """What the first line of a cache file must start with for its records to be used."""
     if not _KEY:
-        import hashlib
-
-        digest = hashlib.sha1(usedforsecurity=False)
+        # CRCs, not a cryptographic hash: they tell an edited reader from another, and
+        # importing hashlib would cost more than the rest of a cached run's set-up.
+        sources = []
         here = os.path.dirname(os.path.abspath(__file__))
         for name in _READER_SOURCES:
             try:
                 with open(os.path.join(here, name), "rb") as stream:
-                    digest.update(stream.read())
+                    data = stream.read()
             except OSError:
-                digest.update(name.encode())
-        text = f"{__version__} {sys.implementation.cache_tag} {sys.version} {digest.hexdigest()}"
+                data = name.encode()
+            sources.append(f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}")
+        text = f"{__version__} {sys.implementation.cache_tag} {sys.version} {''.join(sources)}"
         _KEY.append(_FORMAT + b" " + text.replace("\n", " ").encode("utf-8", "replace"))
     return _KEY[0]
 
