@@ -11,74 +11,59 @@ join the merge.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hooks.check import (
-    CONFIG_OPTION,
-    DIRECTORY_OPTION,
-    EXIT_FAILED,
-    EXIT_OK,
-    HEADS_OPTION,
-    run_hook,
-)
-from hooks.context import Options
+from hooks.check import EXIT_FAILED, EXIT_OK, policy_options, resolve_run, run_hook
 from revlib.findings import MULTIPLE_HEADS, format_text
 
 if TYPE_CHECKING:
+    from hooks.setups import Run
     from hooks.snapshots import Environment
-    from revlib.lint import AllowedHeads, LintResult
+    from revlib.lint import LintResult
 
 
 @click.command()
-@CONFIG_OPTION
-@DIRECTORY_OPTION
-@HEADS_OPTION
+@policy_options
 @click.option(
     "-m", "--message", default="merge heads", show_default=True, help="Message of the merge."
 )
 @click.option("--stage", is_flag=True, help="Also `git add` the merge revision.")
 @click.pass_context
-def auto_merge(
-    ctx: click.Context,
-    config_files: tuple[str, ...],
-    directories: tuple[str, ...],
-    allowed_heads: AllowedHeads,
-    message: str,
-    stage: bool,
-) -> int:
+def auto_merge(ctx: click.Context, /, message: str, stage: bool, **cli: Any) -> int:
     """Write a merge revision when the staged history has several heads."""
-    from hooks import snapshots
-
-    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    run = resolve_run(ctx, cli)
     exit_code = EXIT_OK
-    for env in snapshots.environments(options, config_files, directories):
-        result = _staged_graph(env, allowed_heads)
-        blocking = [
-            f for f in result.findings if f.severity == "error" and f.code != MULTIPLE_HEADS
-        ]
+    for setup in run.setups:
+        env = setup.environment()
+        result = _staged_graph(env, run)
+        problems = run.finish(setup, result.findings)
+        blocking = [f for f in problems if f.severity == "error" and f.code != MULTIPLE_HEADS]
         if blocking:
             for finding in blocking:
                 click.echo(format_text(finding))
             click.echo("Not writing a merge revision on top of these problems; fix them first.")
             exit_code = EXIT_FAILED
             continue
-        groups = [f.revisions for f in result.findings if f.code == MULTIPLE_HEADS]
+        groups = [f.revisions for f in problems if f.code == MULTIPLE_HEADS]
+        if groups and run.bypass is not None:
+            run.announce(problems)
+            continue
         for heads in dict.fromkeys(groups):
             _merge(env, heads, message, stage)
             exit_code = EXIT_FAILED
     return exit_code
 
 
-def _staged_graph(env: Environment, allowed_heads: AllowedHeads) -> LintResult:
+def _staged_graph(env: Environment, run: Run) -> LintResult:
     """The lint result of the index: its multiple-heads findings name each group of heads
-    over its limit (one group, unless ``--heads per-branch-label``)."""
+    over its limit (one group, unless the head policy groups them)."""
     from hooks.check import read_sources
     from revlib.lint import lint_sources
 
     (files,) = read_sources([env], staged=True)
-    return lint_sources(files, allowed_heads=allowed_heads, search_path=env.search_path)
+    return lint_sources(files, allowed_heads=run.policy(env), search_path=env.search_path)
 
 
 def _merge(env: Environment, heads: tuple[str, ...], message: str, stage: bool) -> None:

@@ -17,11 +17,13 @@ import click
 
 from hooks.context import Options
 from hooks.output import FORMAT_OPTION, echo_json
-from revlib.findings import OPTIONAL_CODES, Finding, format_text, to_json
+from hooks.setups import BYPASS_VARIABLE
+from revlib.findings import CODES, OPTIONAL_CODES, Finding, format_text, to_json
 
 if TYPE_CHECKING:
+    from hooks.setups import Run
     from hooks.snapshots import Environment
-    from revlib.lint import AllowedHeads
+    from revlib.lint import Sides
     from revlib.sources import SourceFile
 
 EXIT_OK = 0
@@ -41,11 +43,13 @@ class Report:
         return not any(f.severity == "error" for f in self.findings)
 
 
-def _allowed_heads(_ctx: click.Context, _param: click.Parameter, value: str) -> object:
-    from revlib.lint import parse_allowed_heads
+def _heads(_ctx: click.Context, _param: click.Parameter, value: str | None) -> object:
+    from revlib.settings import parse_heads
 
+    if value is None:
+        return None
     try:
-        return parse_allowed_heads(value)
+        return parse_heads(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
@@ -53,7 +57,7 @@ def _allowed_heads(_ctx: click.Context, _param: click.Parameter, value: str) -> 
 CONFIG_OPTION = click.option(
     "-c",
     "--config",
-    "config_files",
+    "configs",
     multiple=True,
     metavar="FILE",
     help="alembic.ini or pyproject.toml of a setup to check (repeat for several).",
@@ -68,33 +72,69 @@ DIRECTORY_OPTION = click.option(
 )
 HEADS_OPTION = click.option(
     "--heads",
-    "allowed_heads",
-    default="1",
-    show_default=True,
-    metavar="N|per-branch-label",
-    callback=_allowed_heads,
-    help="How many heads are allowed; per-branch-label allows one per branch label "
-    "(e.g. expand/contract).",
+    "heads",
+    default=None,
+    metavar="N|per-branch-label|per-version-location",
+    callback=_heads,
+    help="How many heads are allowed (default 1): a number, one per branch label (e.g. "
+    "expand/contract) or one per version location.",
 )
+_CODE = click.Choice(CODES)
+
+
+def policy_options(command: Any) -> Any:
+    """The options that override ``[tool.revlib]`` (see :mod:`revlib.settings`)."""
+    decorators = [
+        CONFIG_OPTION,
+        DIRECTORY_OPTION,
+        click.option(
+            "--discover/--no-discover",
+            default=None,
+            help="Check every alembic.ini and pyproject.toml with [tool.alembic] that git "
+            "tracks here.",
+        ),
+        HEADS_OPTION,
+        click.option(
+            "--allow-head",
+            "allow_heads",
+            multiple=True,
+            metavar="REV|LABEL",
+            help="A revision, or a branch label, whose heads never count (repeatable).",
+        ),
+        click.option(
+            "--allow-heads",
+            "allow_heads_flag",
+            is_flag=True,
+            help=f"Let extra heads through this once, as warnings (also {BYPASS_VARIABLE}=1).",
+        ),
+        click.option(
+            "--error", "errors", multiple=True, type=_CODE, help="Report CODE as an error."
+        ),
+        click.option(
+            "--warning", "warnings", multiple=True, type=_CODE, help="Report CODE as a warning."
+        ),
+        click.option("--ignore", "ignore", multiple=True, type=_CODE, help="Never report CODE."),
+        click.option(
+            "--enable",
+            multiple=True,
+            type=click.Choice(OPTIONAL_CODES),
+            help="Turn on an optional warning (repeatable; same as --warning CODE).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
 
 
 def check_options(command: Any) -> Any:
     """The options shared by ``revlib check`` and the hooks built on it."""
     decorators = [
-        CONFIG_OPTION,
-        DIRECTORY_OPTION,
+        policy_options,
         click.option(
             "--staged/--worktree",
             default=False,
             help="Read the index, i.e. what will be committed (the hooks' default), or the "
             "files on disk (revlib check's default).",
-        ),
-        HEADS_OPTION,
-        click.option(
-            "--enable",
-            multiple=True,
-            type=click.Choice(OPTIONAL_CODES),
-            help="Turn on an optional warning (repeatable).",
         ),
         FORMAT_OPTION,
     ]
@@ -109,52 +149,81 @@ def check_options(command: Any) -> Any:
     "--base",
     metavar="REF",
     help="Report only what this work adds to REF (e.g. origin/main): new heads, each blamed "
-    "on the file that made it, and new problems.",
+    "on the file that made it, new problems, and edits of migrations REF already has.",
 )
+@click.option("--compare", is_flag=True, hidden=True)  # the revlib-new-heads hook
 @click.pass_context
-def check(ctx: click.Context, /, base: str | None, **settings: Any) -> int:
+def check(
+    ctx: click.Context, /, compare: bool, staged: bool, output_format: str, **cli: Any
+) -> int:
     """Check the revision graph: heads, duplicates, missing parents, cycles, unreadable files."""
-    output_format = settings.pop("output_format")
+    run = resolve_run(ctx, cli)
+    base, history = cli["base"], True
+    if base is None and compare:
+        base, history = run.settings.base or "HEAD", run.settings.base is not None
     if base is not None:
         from hooks.new_heads import new_heads_report
 
-        report = new_heads_report(_options(ctx), base, **settings)
+        report = new_heads_report(run, base, staged=staged, history=history)
     else:
-        report = lint_report(_options(ctx), **settings)
-    return print_report(report, output_format)
+        report = lint_report(run, staged=staged)
+    return print_report(report, output_format, run)
 
 
-def _options(ctx: click.Context) -> Options:
-    return ctx.obj if isinstance(ctx.obj, Options) else Options()
+def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
+    """The run's settings from the policy options (``--enable`` is ``--warning``)."""
+    from hooks.setups import resolve
+
+    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
+    values = dict(cli)
+    values["warnings"] = (*values.get("warnings", ()), *values.pop("enable", ()))
+    return resolve(options, **values)
 
 
-def lint_report(
-    options: Options,
-    *,
-    config_files: Sequence[str],
-    directories: Sequence[str],
-    staged: bool,
-    allowed_heads: AllowedHeads,
-    enable: Sequence[str],
-) -> Report:
-    """Lint each environment, from the index (``staged``) or the work tree."""
-    from hooks import snapshots
+def lint_report(run: Run, *, staged: bool) -> Report:
+    """Lint each setup, from the index (``staged``) or the work tree."""
     from revlib.lint import lint_sources
 
-    envs = snapshots.environments(options, config_files, directories)
     problems: list[Finding] = []
     heads: list[str] = []
-    for env, files in zip(envs, read_sources(envs, staged), strict=True):
+    for setup in run.setups:
+        env = setup.environment()
+        files, sides = read_with_sides(env, staged)
         result = lint_sources(
             files,
-            allowed_heads=allowed_heads,
-            enable=enable,
+            allowed_heads=run.policy(env),
+            enable=run.settings.enabled,
             file_template=env.file_template,
             search_path=env.search_path,
+            sides=sides,
         )
-        problems += result.findings
+        problems += run.finish(setup, result.findings)
         heads += result.heads
     return Report(tuple(problems), tuple(heads))
+
+
+def read_with_sides(env: Environment, staged: bool) -> tuple[list[SourceFile], Sides | None]:
+    """The version files; from the index also what is staged beyond HEAD, so that messages
+    can say which head the commit adds."""
+    if not staged:
+        (files,) = read_sources([env], False)
+        return files, None
+    from hooks import snapshots
+    from hooks.git import open_repo, relative_locations
+    from hooks.snapshots import display_path
+    from revlib.lint import Sides
+
+    with open_repo(".") as repo:
+        locations = relative_locations(repo.root, env.locations)
+        index = snapshots.index_snapshot(repo, locations)
+        head = snapshots.commit_snapshot(repo, repo.head(), locations)
+        files = snapshots.to_sources(repo, index, locations, env.recursive)
+    changed = {
+        display_path(repo.root / path)
+        for path, entry in index.items()
+        if path not in head or head[path].blob != entry.blob
+    }
+    return files, Sides(frozenset(changed), "the staged changes", "HEAD")
 
 
 def read_sources(envs: Sequence[Environment], staged: bool) -> list[list[SourceFile]]:
@@ -174,8 +243,10 @@ def read_sources(envs: Sequence[Environment], staged: bool) -> list[list[SourceF
         return result
 
 
-def print_report(report: Report, output_format: str) -> int:
+def print_report(report: Report, output_format: str, run: Run | None = None) -> int:
     """Print the findings (text or JSON) and return the exit code: 1 if any is an error."""
+    if run is not None:
+        run.announce(report.findings)
     if output_format == "json":
         echo_json(
             {

@@ -10,33 +10,28 @@ job summary to ``$GITHUB_STEP_SUMMARY`` and writes the ``heads`` and ``ok`` outp
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hooks.check import CONFIG_OPTION, DIRECTORY_OPTION, HEADS_OPTION
-from hooks.context import Options
-from revlib.findings import MULTIPLE_HEADS, NEW_HEAD, OPTIONAL_CODES, Finding
+from hooks.check import policy_options, resolve_run
+from revlib.findings import MULTIPLE_HEADS, NEW_HEAD, Finding
 from revlib.util.exc import CommandError
+
+if TYPE_CHECKING:
+    from hooks.setups import Run
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 
 
 @click.command()
-@CONFIG_OPTION
-@DIRECTORY_OPTION
-@HEADS_OPTION
-@click.option(
-    "--enable",
-    multiple=True,
-    type=click.Choice(OPTIONAL_CODES),
-    help="Turn on an optional warning (repeatable).",
-)
+@policy_options
 @click.option(
     "--heads-file",
     "heads_file",
@@ -47,32 +42,38 @@ EXIT_FAILED = 1
     "--base",
     metavar="REF",
     help="The branch this work will land on (default: origin/$GITHUB_BASE_REF in a pull "
-    "request, else origin/HEAD).",
+    "request, else the base of [tool.revlib], else origin/HEAD).",
 )
 @click.pass_context
-def ci(ctx: click.Context, /, base: str | None, **settings: Any) -> int:
+def ci(ctx: click.Context, /, **cli: Any) -> int:
     """Run every check and report it for CI (GitHub Actions annotations and job summary)."""
     from revlib.ci_report import text_report
 
-    options = ctx.obj if isinstance(ctx.obj, Options) else Options()
     environ = os.environ
-    found = collect(options, *default_base(base, environ), **settings)
+    run = resolve_run(ctx, cli)
+    found = collect(run, *default_base(cli["base"], environ, run.settings.base))
+    run.announce(found.report.findings)
     click.echo(text_report(found.report), nl=False)
     if environ.get("GITHUB_ACTIONS") == "true":
         report_to_github(found, environ)
     return EXIT_OK if found.report.ok else EXIT_FAILED
 
 
-def default_base(base: str | None, environ: Mapping[str, str]) -> tuple[str, bool]:
+def default_base(
+    base: str | None, environ: Mapping[str, str], configured: str | None = None
+) -> tuple[str, bool]:
     """The ref to compare with, and whether it must exist (False: skip the comparison if not).
 
-    ``origin/HEAD`` is only a guess (a push build may have no such ref): when it is missing
-    the comparison is skipped with a note. A named base that is missing is an error.
+    ``--base`` first, then the pull request's target branch, then the project's ``base``
+    setting. ``origin/HEAD`` is only a guess (a push build may have no such ref): when it is
+    missing the comparison is skipped with a note. A named base that is missing is an error.
     """
     if base:
         return base, True
     if environ.get("GITHUB_BASE_REF"):
         return f"origin/{environ['GITHUB_BASE_REF']}", True
+    if configured:
+        return configured, True
     return "origin/HEAD", False
 
 
@@ -85,36 +86,55 @@ class Found:
     paths: dict[str, str] = field(default_factory=dict)
 
 
-def collect(
-    options: Options,
-    base: str,
-    required: bool,
-    *,
-    config_files: Sequence[str],
-    directories: Sequence[str],
-    allowed_heads: Any,
-    enable: Sequence[str],
-    heads_file: str | None = None,
-) -> Found:
-    """Lint, new heads against ``base`` and the heads file, for each environment."""
-    from hooks import snapshots
+def collect(run: Run, base: str, required: bool) -> Found:
+    """Lint, new heads and history edits against ``base``, and the heads file, for each
+    setup."""
     from hooks.git import open_repo
 
-    envs = snapshots.environments(options, config_files, directories)
-    settings = {"allowed_heads": allowed_heads, "enable": enable, "heads_file": heads_file}
     with open_repo(".") as repo:
         if required or _exists(repo, base):
             from hooks.new_heads import _commits
 
-            found = _compare(repo, envs, base, _commits(repo, base), settings)
+            commits = _commits(repo, base)
+            found = _compare(repo, run, base, commits)
+            compared = compared_line(repo, base, commits[0])
+            found.report = dataclasses.replace(found.report, compared=compared)
         else:
             note = (
                 f"no {base} to compare with (pass --base REF, e.g. --base origin/main); "
                 "only the checked-out history was checked"
             )
-            found = _lint_only(envs, settings, note)
+            found = _lint_only(run, note)
         found.repo_root = str(repo.root)
     return found
+
+
+def compared_line(repo: Any, base: str, commit: str | None) -> str:
+    """Which commit the branch was compared with, and how fresh it is: in a pull request the
+    base branch as fetched, not the merge commit GitHub made when the pull request changed."""
+    sha = (commit or "")[:12] or "an empty history"
+    text = f"compared with {base} at {sha}"
+    if _is_remote_ref(repo, base):
+        when = repo.fetched_at(base)
+        text += f" (fetched {_when(when)})"
+    if os.environ.get("GITHUB_BASE_REF") or os.environ.get("GITHUB_EVENT_NAME", "").startswith(
+        "pull_request"
+    ):
+        text += ", not the pull-request merge commit"
+    return text
+
+
+def _is_remote_ref(repo: Any, ref: str) -> bool:
+    status, _, _ = repo._run("show-ref", "--verify", "--quiet", f"refs/remotes/{ref}")
+    return bool(status == 0)
+
+
+def _when(stamp: float | None) -> str:
+    import time
+
+    if stamp is None:
+        return "at an unknown time"
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp))
 
 
 def _exists(repo: Any, ref: str) -> bool:
@@ -125,38 +145,27 @@ def _exists(repo: Any, ref: str) -> bool:
     return True
 
 
-def _compare(
-    repo: Any, envs: Sequence[Any], base: str, commits: Any, settings: dict[str, Any]
-) -> Found:
+def _compare(repo: Any, run: Run, base: str, commits: Any) -> Found:
     from hooks.ci_heads_file import heads_file_findings
-    from hooks.git import relative_locations
-    from hooks.new_heads import _landing
+    from hooks.new_heads import WORKTREE, compare_setup
     from revlib.ci_report import CiReport
-    from revlib.new_heads import find_new_heads
 
     problems: list[Finding] = []
     heads: list[str] = []
     parts: list[tuple[Any, set[str]]] = []
-    for env in envs:
-        locations = relative_locations(repo.root, env.locations)
-        base_files, final_files, change = _landing(repo, env, locations, base, commits, False)
-        result = find_new_heads(
-            base_files,
-            final_files,
-            change,
-            file_template=env.file_template,
-            search_path=env.search_path,
-            **_lint_settings(settings),
-        )
-        problems += combine(result.findings, result.final.findings)
-        problems += heads_file_findings(env, result.final, settings["heads_file"])
-        heads += result.heads
-        parts.append((result.final, set(change.changed)))
+    for setup in run.setups:
+        compared = compare_setup(repo, run, setup, base, commits, WORKTREE, True)
+        final = compared.final
+        problems += combine(compared.findings, run.finish(setup, final.findings))
+        found = heads_file_findings(setup.environment(), final, run.settings.heads_file)
+        problems += run.finish(setup, found)
+        heads += compared.heads
+        parts.append((final, set(compared.changed)))
     view, docs = _picture(parts, heads)
     return Found(CiReport(tuple(problems), tuple(heads), base=base, docs=docs, view=view))
 
 
-def _lint_only(envs: Sequence[Any], settings: dict[str, Any], note: str) -> Found:
+def _lint_only(run: Run, note: str) -> Found:
     from hooks import snapshots
     from hooks.ci_heads_file import heads_file_findings
     from revlib.ci_report import CiReport
@@ -165,24 +174,22 @@ def _lint_only(envs: Sequence[Any], settings: dict[str, Any], note: str) -> Foun
     problems: list[Finding] = []
     heads: list[str] = []
     parts: list[tuple[Any, set[str]]] = []
-    for env in envs:
+    for setup in run.setups:
+        env = setup.environment()
         result = lint_sources(
             snapshots.worktree_sources(env),
+            allowed_heads=run.policy(env),
+            enable=run.settings.enabled,
             file_template=env.file_template,
             search_path=env.search_path,
-            **_lint_settings(settings),
         )
-        problems += result.findings
-        problems += heads_file_findings(env, result, settings["heads_file"])
+        problems += run.finish(setup, result.findings)
+        problems += run.finish(setup, heads_file_findings(env, result, run.settings.heads_file))
         heads += result.heads
         parts.append((result, set()))
     view, docs = _picture(parts, heads)
     report = CiReport(tuple(problems), tuple(heads), docs=docs, view=view, notes=(note,))
     return Found(report)
-
-
-def _lint_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    return {key: settings[key] for key in ("allowed_heads", "enable")}
 
 
 def combine(new: Sequence[Finding], lint: Sequence[Finding]) -> list[Finding]:

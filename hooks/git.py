@@ -183,6 +183,70 @@ class GitRepo:
         head = self.head()
         return 40 if head is None else len(head)
 
+    def tracked_files(self, names: Sequence[str]) -> list[str]:
+        """Tracked files (in the index) named one of ``names``, anywhere in the work tree."""
+        pathspecs = [f":(glob)**/{name}" for name in names]
+        status, out, err = self._run("ls-files", "-z", "--", *pathspecs)
+        if status != 0:
+            raise CommandError(f"git ls-files failed: {err.decode(errors='replace').strip()}")
+        return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+    def changed_paths(self) -> list[str]:
+        """Paths that differ from HEAD: staged, unstaged, untracked or in conflict."""
+        status, out, err = self._run(
+            "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
+        )
+        if status != 0:
+            raise CommandError(f"git status failed: {err.decode(errors='replace').strip()}")
+        return [os.fsdecode(record[3:]) for record in out.split(b"\0") if len(record) > 3]
+
+    # -- remotes -------------------------------------------------------------------------
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The branch the remote's HEAD points at (its default branch), if it says."""
+        status, out, _ = self._run("ls-remote", "--symref", "--", remote, "HEAD")
+        for line in out.decode(errors="replace").splitlines() if status == 0 else ():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                return line[len("ref: refs/heads/") : -len("\tHEAD")]
+        return None
+
+    def fetch(self, remote: str, branch: str) -> str:
+        """Fetch ``branch`` from ``remote`` into FETCH_HEAD (no local branch is touched) and
+        return the commit it is at."""
+        status, _, err = self._run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-recurse-submodules",
+            "--",
+            remote,
+            f"refs/heads/{branch}",
+        )
+        if status != 0:
+            detail = err.decode(errors="replace").strip().splitlines()
+            raise CommandError(
+                f"cannot fetch {branch} from {remote} to compare with its newest commit: "
+                f"{detail[-1] if detail else 'git fetch failed'}"
+            )
+        status, out, _ = self._run("rev-parse", "--verify", "--quiet", "FETCH_HEAD^{commit}")
+        if status != 0:
+            raise CommandError(f"git fetch {remote} {branch} left no FETCH_HEAD")
+        return out.decode("ascii").strip()
+
+    def fetched_at(self, ref: str) -> float | None:
+        """When the remote-tracking ``ref`` was last updated (seconds since the epoch): its
+        newest reflog entry, else its file's time; None when git keeps neither."""
+        full = ref if ref.startswith("refs/") else f"refs/remotes/{ref}"
+        status, out, _ = self._run("reflog", "show", "-1", "--date=unix", "--format=%gd", full)
+        text = out.decode(errors="replace").strip()
+        if status == 0 and text.endswith("}") and "@{" in text:
+            stamp = text.rsplit("@{", 1)[1][:-1]
+            if stamp.isdigit():
+                return float(stamp)
+        status, out, _ = self._run("rev-parse", "--git-path", full)
+        path = Path(self.root, out.decode(errors="replace").strip())
+        return path.stat().st_mtime if status == 0 and path.is_file() else None
+
     def add(self, paths: Sequence[str]) -> None:
         """``git add`` these paths (absolute, or relative to the current directory)."""
         status, _, err = self._run(

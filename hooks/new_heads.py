@@ -10,16 +10,17 @@ beyond the base's own is blamed on the file that made it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hooks.check import Report, check, run_hook
-from hooks.context import Options
 
 if TYPE_CHECKING:
     from hooks.git import GitRepo
+    from hooks.setups import Run, Setup
     from hooks.snapshots import Environment
     from revlib.findings import Finding
-    from revlib.lint import AllowedHeads
+    from revlib.lint import LintResult
     from revlib.new_heads import Change
     from revlib.sources import SourceFile
 
@@ -27,48 +28,81 @@ Commits = tuple[str | None, str | None, str | None]
 """(base commit, HEAD commit, merge base); None stands for an unborn HEAD."""
 
 
-def new_heads_report(
-    options: Options,
-    base: str,
-    *,
-    config_files: Sequence[str],
-    directories: Sequence[str],
-    staged: bool,
-    allowed_heads: AllowedHeads,
-    enable: Sequence[str],
-) -> Report:
-    """New heads and new problems of each environment, relative to ``base``."""
-    from hooks import snapshots
-    from hooks.git import open_repo, relative_locations
-    from revlib.new_heads import find_new_heads
+def new_heads_report(run: Run, base: str, *, staged: bool, history: bool) -> Report:
+    """New heads and new problems of each setup relative to ``base``, and (``history``) the
+    edits of migrations ``base`` already has."""
+    from hooks.git import open_repo
 
-    envs = snapshots.environments(options, config_files, directories)
     problems: list[Finding] = []
     heads: list[str] = []
     with open_repo(".") as repo:
         commits = _commits(repo, base)
-        for env in envs:
-            locations = relative_locations(repo.root, env.locations)
-            base_files, final_files, change = _landing(repo, env, locations, base, commits, staged)
-            result = find_new_heads(
-                base_files,
-                final_files,
-                change,
-                allowed_heads=allowed_heads,
-                enable=enable,
-                file_template=env.file_template,
-                search_path=env.search_path,
-            )
-            problems += result.findings
-            heads += result.heads
+        ours = INDEX if staged else WORKTREE
+        for setup in run.setups:
+            compared = compare_setup(repo, run, setup, base, commits, ours, history)
+            problems += compared.findings
+            heads += compared.heads
     return Report(tuple(problems), tuple(heads))
 
 
-def _commits(repo: GitRepo, base: str) -> Commits:
+INDEX = ":index"
+WORKTREE = ":worktree"
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One setup compared with the base: its findings (as the project wants them), heads,
+    the lint of the history once the work lands, and the paths the work changed."""
+
+    findings: list[Finding]
+    heads: tuple[str, ...]
+    final: LintResult
+    changed: frozenset[str]
+
+
+def compare_setup(
+    repo: GitRepo,
+    run: Run,
+    setup: Setup,
+    base: str,
+    commits: Commits,
+    ours: str,
+    history: bool,
+) -> Compared:
+    """One setup's new heads and new problems (and history edits) against ``base``;
+    ``ours`` is :data:`INDEX`, :data:`WORKTREE` or a commit."""
+    from hooks.git import relative_locations
+    from revlib.history import history_findings
+    from revlib.new_heads import find_new_heads
+
+    env = setup.environment()
+    locations = relative_locations(repo.root, env.locations)
+    base_files, final_files, change = _landing(repo, env, locations, base, commits, ours)
+    result = find_new_heads(
+        base_files,
+        final_files,
+        change,
+        allowed_heads=run.policy(env),
+        enable=run.settings.enabled,
+        file_template=env.file_template,
+        search_path=env.search_path,
+    )
+    problems = list(result.findings)
+    if history:
+        problems += history_findings(
+            base_files, final_files, base_name=base, search_path=env.search_path
+        )
+    problems.sort(key=lambda f: (f.path or "", f.line or 0))
+    return Compared(
+        run.finish(setup, problems), result.heads, result.final, frozenset(change.changed)
+    )
+
+
+def _commits(repo: GitRepo, base: str, head_ref: str = "HEAD") -> Commits:
     """``(base commit, HEAD commit, merge base)``; None stands for an unborn HEAD (an empty
-    history)."""
+    history). ``head_ref`` names another commit instead of HEAD (a pushed one)."""
     base_commit = repo.resolve(base)
-    head = repo.head()
+    head = repo.head() if head_ref == "HEAD" else repo.resolve(head_ref)
     if base_commit is None or head is None:
         return base_commit, head, None
     return base_commit, head, repo.merge_base(base_commit, head)
@@ -80,7 +114,7 @@ def _landing(
     locations: list[str],
     base: str,
     commits: Commits,
-    staged: bool,
+    ours: str | bool,
 ) -> tuple[list[SourceFile], list[SourceFile], Change]:
     """The base's version files, the final ones, and the Change between them."""
     from hooks import snapshots
@@ -92,16 +126,18 @@ def _landing(
     fork_snapshot = (
         base_snapshot if fork == base_commit else snapshots.commit_snapshot(repo, fork, locations)
     )
-    if staged:
-        ours = snapshots.index_snapshot(repo, locations)
+    if ours is True or ours == INDEX:
+        ours_snapshot = snapshots.index_snapshot(repo, locations)
+    elif ours is False or ours == WORKTREE:
+        ours_snapshot = snapshots.worktree_snapshot(repo, env, locations)
     else:
-        ours = snapshots.worktree_snapshot(repo, env, locations)
-    landing = snapshots.land(base_snapshot, fork_snapshot, ours)
+        ours_snapshot = snapshots.commit_snapshot(repo, head, locations)
+    landing = snapshots.land(base_snapshot, fork_snapshot, ours_snapshot)
     change = Change(
         changed={display_path(repo.root / p) for p in landing.changed},
         deleted={display_path(repo.root / p) for p in landing.deleted},
         base_name=base,
-        ours_name=_ours_name(head, fork, staged),
+        ours_name=_ours_name(head, fork, ours),
     )
     return (
         snapshots.to_sources(repo, base_snapshot, locations, env.recursive),
@@ -110,16 +146,19 @@ def _landing(
     )
 
 
-def _ours_name(head: str | None, fork: str | None, staged: bool) -> str:
+def _ours_name(head: str | None, fork: str | None, ours: str | bool) -> str:
     """How messages name the changes: the branch's commits, or only what is not committed."""
     if head is not None and fork != head:
         return "this branch"
-    return "the staged changes" if staged else "the working tree"
+    if ours not in (INDEX, WORKTREE, True, False):
+        return "the pushed commit"
+    return "the staged changes" if ours in (INDEX, True) else "the working tree"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``revlib-new-heads`` hook: ``revlib check --staged --base HEAD``."""
-    return run_hook(check, argv, "revlib-new-heads", {"staged": True, "base": "HEAD"})
+    """The ``revlib-new-heads`` hook: ``revlib check --staged --base HEAD`` (or the ``base``
+    of ``[tool.revlib]``)."""
+    return run_hook(check, argv, "revlib-new-heads", {"staged": True, "compare": True})
 
 
 if __name__ == "__main__":

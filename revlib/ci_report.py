@@ -41,6 +41,8 @@ class CiReport:
     """The part of the graph worth drawing in the summary."""
     notes: tuple[str, ...] = ()
     """Things the reader should know that are not problems (a check that could not run)."""
+    compared: str | None = None
+    """Which commit of the base was compared, and how fresh it was (one line)."""
 
     @property
     def ok(self) -> bool:
@@ -106,7 +108,8 @@ def outputs(values: Mapping[str, str], delimiter: str) -> str:
 
 def text_report(report: CiReport) -> str:
     """The findings as ``revlib check`` prints them, then one line with the counts."""
-    lines = [f"note: {note}" for note in report.notes]
+    lines = [report.compared] if report.compared else []
+    lines += [f"note: {note}" for note in report.notes]
     lines += [format_text(finding) for finding in report.findings]
     lines.append(f"revlib ci: {report.counts}; heads: {', '.join(report.heads) or 'none'}")
     return "\n".join(lines) + "\n"
@@ -120,7 +123,9 @@ def summary_markdown(report: CiReport, paths: Mapping[str, str] | None = None) -
     paths = paths or {}
     mark = "✅" if report.ok else "❌"
     lines = [f"## {mark} revlib: {report.counts}", ""]
-    if report.base:
+    if report.compared:
+        lines += [f"{report.compared[0].upper()}{report.compared[1:]}.", ""]
+    elif report.base:
         lines += [f"Compared with `{report.base}`.", ""]
     lines += [f"> {_cell(note)}" for note in report.notes]
     if report.notes:

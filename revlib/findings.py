@@ -17,11 +17,14 @@ __all__ = [
     "DUPLICATE_BRANCH_LABEL",
     "DUPLICATE_REVISION",
     "FILENAME_MISMATCH",
+    "HISTORY_BODY_EDITED",
+    "HISTORY_EDITED",
     "MISSING_DEPENDENCY",
     "MISSING_DOWN_REVISION",
     "MULTIPLE_HEADS",
     "NEW_HEAD",
     "OPTIONAL_CODES",
+    "STALE_HEADS_FILE",
     "UNREADABLE_FILE",
     "Finding",
     "Severity",
@@ -51,6 +54,12 @@ FILENAME_MISMATCH: Final = "filename-mismatch"
 """The file's name does not carry its revision id as ``file_template`` would write it."""
 DOCSTRING_MISMATCH: Final = "docstring-mismatch"
 """The docstring's ``Revision ID:`` or ``Revises:`` line disagrees with the variables."""
+HISTORY_EDITED: Final = "history-edited"
+"""A migration the base already has changed its header, or is gone (it may have run)."""
+HISTORY_BODY_EDITED: Final = "history-body-edited"
+"""A migration the base already has changed outside its header (a warning by default)."""
+STALE_HEADS_FILE: Final = "stale-heads-file"
+"""The heads file is missing, conflicted, unreadable or names other heads than the graph's."""
 
 CODES: Final = (
     MULTIPLE_HEADS,
@@ -63,6 +72,9 @@ CODES: Final = (
     UNREADABLE_FILE,
     FILENAME_MISMATCH,
     DOCSTRING_MISMATCH,
+    HISTORY_EDITED,
+    HISTORY_BODY_EDITED,
+    STALE_HEADS_FILE,
 )
 OPTIONAL_CODES: Final = (FILENAME_MISMATCH, DOCSTRING_MISMATCH)
 """Warnings that are off unless asked for (``--enable CODE``)."""
@@ -79,13 +91,17 @@ class Finding:
     message: str
     hint: str | None = None
     revisions: tuple[str, ...] = ()
+    setup: str | None = None
+    """The Alembic setup (config file or script directory) it belongs to, when several are
+    checked in one run."""
 
 
 def format_text(finding: Finding) -> str:
-    """``path:line: code message``, then ``  hint: ...`` on a second line when there is one."""
-    where = ""
+    """``path:line: code message``, then ``  hint: ...`` on a second line when there is one;
+    ``[setup] `` in front when the finding names its setup."""
+    where = f"[{finding.setup}] " if finding.setup else ""
     if finding.path is not None:
-        where = finding.path if finding.line is None else f"{finding.path}:{finding.line}"
+        where += finding.path if finding.line is None else f"{finding.path}:{finding.line}"
         where += ": "
     text = f"{where}{finding.code} {finding.message}"
     if finding.hint:
@@ -103,4 +119,5 @@ def to_json(finding: Finding) -> dict[str, object]:
         "line": finding.line,
         "revisions": list(finding.revisions),
         "hint": finding.hint,
+        "setup": finding.setup,
     }

@@ -15,17 +15,30 @@ from tests.gitproject import CUSTOMERS, ORDERS, POINTS, Project, merge_two_branc
 
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
-HEADS_HINT = (
-    "  hint: `alembic upgrade head` fails while there are several heads: join them with "
-    "`revlib merge`, or change a down_revision so that one continues another"
-)
-TWO_HEADS = (
-    f"{ORDERS_FILE}:17: multiple-heads {ORDERS} is one of 2 heads, where only 1 is allowed; "
-    f"the other is {POINTS} ({POINTS_FILE})\n{HEADS_HINT}\n"
-    f"{POINTS_FILE}:17: multiple-heads {POINTS} is one of 2 heads, where only 1 is allowed; "
-    f"the other is {ORDERS} ({ORDERS_FILE})\n{HEADS_HINT}\n"
-    "Found 2 errors.\n"
-)
+CUSTOMERS_FILE = f"migrations/versions/{CUSTOMERS}_create_customers.py"
+
+
+def two_heads(ours: str | None = None, orders_file: str = ORDERS_FILE) -> str:
+    """What revlib check prints for ORDERS and POINTS both on CUSTOMERS; ``ours`` is the one
+    the staged changes add, if any."""
+    files = {ORDERS: orders_file, POINTS: POINTS_FILE}
+    staged = f"; {ours} comes from the staged changes" if ours else ""
+    lines = []
+    for head, other in ((ORDERS, POINTS), (POINTS, ORDERS)):
+        mover = ours or head
+        target = POINTS if mover == ORDERS else ORDERS
+        lines += [
+            f"{files[head]}:17: multiple-heads {head} is one of 2 heads, where only 1 is "
+            f"allowed; the other is {other} ({files[other]}); they fork from {CUSTOMERS} "
+            f"({CUSTOMERS_FILE}){staged}",
+            "  hint: `alembic upgrade head` fails while there are several heads: run "
+            f"`revlib rebase --onto {target}` to move {mover} on top of {target}, or "
+            "`revlib merge` to join them",
+        ]
+    return "\n".join(lines) + "\nFound 2 errors.\n"
+
+
+TWO_HEADS = two_heads()
 
 
 @pytest.fixture
@@ -56,7 +69,7 @@ def test_staged_fork_fails(project: Project, capsys: pytest.CaptureFixture[str])
     project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
     project.git("add", project.add_migration(POINTS, CUSTOMERS, "add_points"))
     assert main([]) == 1
-    assert capsys.readouterr().out == TWO_HEADS
+    assert capsys.readouterr().out == two_heads(ours=POINTS)
 
 
 def test_untracked_and_unstaged_files_are_ignored_by_the_hook(
@@ -106,13 +119,7 @@ def test_spaces_and_unicode_in_file_names(project: Project, capsys) -> None:
     project.write(name, (project.root / POINTS_FILE).read_text().replace(POINTS, ORDERS))
     project.git("add", name)
     assert main([]) == 1
-    assert capsys.readouterr().out == (
-        f"{name}:17: multiple-heads {ORDERS} is one of 2 heads, where only 1 is allowed; "
-        f"the other is {POINTS} ({POINTS_FILE})\n{HEADS_HINT}\n"
-        f"{POINTS_FILE}:17: multiple-heads {POINTS} is one of 2 heads, where only 1 is allowed; "
-        f"the other is {ORDERS} ({name})\n{HEADS_HINT}\n"
-        "Found 2 errors.\n"
-    )
+    assert capsys.readouterr().out == two_heads(ours=ORDERS, orders_file=name)
 
 
 def test_json_output(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,6 +140,7 @@ def test_json_output(project: Project, capsys: pytest.CaptureFixture[str]) -> No
         "line",
         "revisions",
         "hint",
+        "setup",
     }
 
 
@@ -174,8 +182,8 @@ def test_heads_per_branch_label(project: Project, capsys: pytest.CaptureFixture[
     [
         pytest.param(
             ["--heads", "0"],
-            "Error: Invalid value for '--heads': expected a number of heads (1 or more) or "
-            "'per-branch-label'\n",
+            "Error: Invalid value for '--heads': expected a number of heads (1 or more), "
+            "'per-branch-label' or 'per-version-location'\n",
             id="bad-heads",
         ),
         pytest.param(

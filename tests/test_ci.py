@@ -127,10 +127,28 @@ def read_outputs(path: Path) -> dict[str, str]:
     return values
 
 
+EMAIL_FILE = f"migrations/versions/{EMAIL}_add_email.py"
 NEW_HEAD_MESSAGE = (
-    f"{POINTS} revises {EMAIL}, which origin/main already extends with {ORDERS} ({ORDERS_FILE})"
+    f"{POINTS} revises {EMAIL} ({EMAIL_FILE}), which origin/main already extends with {ORDERS} "
+    f"({ORDERS_FILE}); the heads would be {POINTS} from this branch and {ORDERS} from "
+    "origin/main"
 )
-NEW_HEAD_HINT = f"run `revlib rebase --onto {ORDERS}` or `revlib merge`"
+NEW_HEAD_HINT = (
+    f"run `revlib rebase --onto {ORDERS}` to move {POINTS} on top of {ORDERS}, or "
+    "`revlib merge` to join them"
+)
+
+
+def when_fetched(text: str) -> str:
+    """``text`` with the time the base was fetched (which no test can know) as WHEN."""
+    return re.sub(r"\(fetched [^)]*\)", "(fetched WHEN)", text)
+
+
+def compared(work: Project, base: str = "origin/main", pull_request: bool = True) -> str:
+    """The line revlib ci prints first: which commit of the base it compared with."""
+    sha = work.git("rev-parse", base).strip()[:12]
+    merge = ", not the pull-request merge commit" if pull_request else ""
+    return f"compared with {base} at {sha} (fetched WHEN){merge}"
 
 
 def test_pull_request_adding_a_second_head_fails_with_annotation_summary_and_outputs(
@@ -140,7 +158,8 @@ def test_pull_request_adding_a_second_head_fails_with_annotation_summary_and_out
     env = runner_env(tmp_path, work)
     result = revlib_ci(work, env)
     assert (result.returncode, result.stderr) == (1, "")
-    assert result.stdout == (
+    assert when_fetched(result.stdout) == (
+        f"{compared(work)}\n"
         f"{POINTS_FILE}:18: new-head {NEW_HEAD_MESSAGE}\n"
         f"  hint: {NEW_HEAD_HINT}\n"
         f"revlib ci: 1 error; heads: {ORDERS}, {POINTS}\n"
@@ -148,11 +167,11 @@ def test_pull_request_adding_a_second_head_fails_with_annotation_summary_and_out
         f"%0AFix: {NEW_HEAD_HINT}\n"
     )
     assert (
-        Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+        when_fetched(Path(env["GITHUB_STEP_SUMMARY"]).read_text())
         == f"""\
 ## ❌ revlib: 1 error
 
-Compared with `origin/main`.
+C{compared(work)[1:]}.
 
 **Heads (2):** `{ORDERS}` create orders, `{POINTS}` add points
 
@@ -193,17 +212,17 @@ def test_pull_request_on_the_current_head_passes(tmp_path: Path) -> None:
     work = pull_request(tmp_path, points_parent=ORDERS)
     env = runner_env(tmp_path, work)
     result = revlib_ci(work, env)
-    assert (result.returncode, result.stdout, result.stderr) == (
+    assert (result.returncode, when_fetched(result.stdout), result.stderr) == (
         0,
-        f"revlib ci: no problems; heads: {POINTS}\n",
+        f"{compared(work)}\nrevlib ci: no problems; heads: {POINTS}\n",
         "",
     )
     assert (
-        Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+        when_fetched(Path(env["GITHUB_STEP_SUMMARY"]).read_text())
         == f"""\
 ## ✅ revlib: no problems
 
-Compared with `origin/main`.
+C{compared(work)[1:]}.
 
 **Head:** `{POINTS}` add points
 
@@ -244,7 +263,8 @@ def test_outside_github_actions_the_same_findings_are_plain_text(tmp_path: Path)
     del env["GITHUB_ACTIONS"]
     result = revlib_ci(work, env, "--base", "origin/main")
     assert (result.returncode, result.stderr) == (1, "")
-    assert result.stdout == (
+    assert when_fetched(result.stdout) == (
+        f"{compared(work)}\n"
         f"{POINTS_FILE}:18: new-head {NEW_HEAD_MESSAGE}\n"
         f"  hint: {NEW_HEAD_HINT}\n"
         f"revlib ci: 1 error; heads: {ORDERS}, {POINTS}\n"
@@ -270,9 +290,11 @@ def test_push_build_without_a_base_lints_and_says_the_comparison_was_skipped(
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert annotations == [
         f"::error file={path},line=17,title=revlib multiple-heads::{rev} is one of 2 heads, "
-        f"where only 1 is allowed; the other is {other} ({other_path})"
-        "%0AFix: `alembic upgrade head` fails while there are several heads: join them with "
-        "`revlib merge`, or change a down_revision so that one continues another"
+        f"where only 1 is allowed; the other is {other} ({other_path}); they fork from {EMAIL} "
+        f"({EMAIL_FILE})"
+        "%0AFix: `alembic upgrade head` fails while there are several heads: run "
+        f"`revlib rebase --onto {other}` to move {rev} on top of {other}, or `revlib merge` to "
+        "join them"
         for path, rev, other, other_path in (
             (ORDERS_FILE, ORDERS, POINTS, POINTS_FILE),
             (POINTS_FILE, POINTS, ORDERS, ORDERS_FILE),
@@ -289,8 +311,12 @@ def test_push_build_with_origin_head_compares_with_it(tmp_path: Path) -> None:
     del env["GITHUB_BASE_REF"]
     result = revlib_ci(work, env)
     assert result.returncode == 1
-    assert f"new-head {POINTS} revises {EMAIL}, which origin/HEAD already" in result.stdout
-    assert "Compared with `origin/HEAD`." in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert f"new-head {POINTS} revises {EMAIL} ({EMAIL_FILE}), which origin/HEAD already" in (
+        result.stdout
+    )
+    assert when_fetched(result.stdout).startswith(compared(work, "origin/HEAD", False) + "\n")
+    summary = when_fetched(Path(env["GITHUB_STEP_SUMMARY"]).read_text())
+    assert f"\n\nC{compared(work, 'origin/HEAD', False)[1:]}.\n\n" in summary
 
 
 @pytest.mark.parametrize(
@@ -446,7 +472,8 @@ def test_stale_heads_file_is_an_error_with_its_fix(tmp_path: Path) -> None:
     message = f"the heads file records {ORDERS}, but the heads are {POINTS}"
     hint = "run `revlib heads-file update` and commit it"
     assert (result.returncode, result.stderr) == (1, "")
-    assert result.stdout == (
+    assert when_fetched(result.stdout) == (
+        f"{compared(work)}\n"
         f"{HEADS_FILE}: stale-heads-file {message}\n"
         f"  hint: {hint}\n"
         f"revlib ci: 1 error; heads: {POINTS}\n"
@@ -459,14 +486,18 @@ def test_fresh_heads_file_passes(tmp_path: Path) -> None:
     # (Had main a heads file too, git would stop this merge with a conflict on it.)
     work = pull_request(tmp_path, points_parent=ORDERS, branch_heads=heads_text(POINTS))
     result = revlib_ci(work, runner_env(tmp_path, work))
-    assert (result.returncode, result.stdout) == (0, f"revlib ci: no problems; heads: {POINTS}\n")
+    assert (result.returncode, when_fetched(result.stdout)) == (
+        0,
+        f"{compared(work)}\nrevlib ci: no problems; heads: {POINTS}\n",
+    )
 
 
 def test_named_heads_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
     work = pull_request(tmp_path, points_parent=ORDERS)
     result = revlib_ci(work, runner_env(tmp_path, work), "--heads-file", "heads.txt")
     assert result.returncode == 1
-    assert result.stdout.startswith(
+    assert when_fetched(result.stdout).startswith(
+        f"{compared(work)}\n"
         "heads.txt: stale-heads-file the heads file does not exist\n"
         "  hint: run `revlib heads-file update` and commit it\n"
     )

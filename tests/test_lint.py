@@ -7,11 +7,20 @@ import pytest
 from revlib.findings import Finding, format_text, to_json
 from revlib.lint import LintResult, SourceFile, lint_sources, parse_allowed_heads
 
-HEADS_HINT = (
-    "  hint: `alembic upgrade head` fails while there are several heads: join them with "
-    "`revlib merge`, or change a down_revision so that one continues another"
+
+def heads_hint(mover: str, target: str, merge: str = "revlib merge", upgrade: str = "head") -> str:
+    """The hint of a multiple-heads finding about two heads."""
+    return (
+        f"  hint: `alembic upgrade {upgrade}` fails while there are several heads: run "
+        f"`revlib rebase --onto {target}` to move {mover} on top of {target}, or `{merge}` to "
+        "join them"
+    )
+
+
+MERGE_HINT = (
+    "  hint: `alembic upgrade head` fails while there are several heads: run `revlib merge` "
+    "to join them"
 )
-EXPAND_HINT = HEADS_HINT.replace("upgrade head", "upgrade expand@head")
 CYCLE_HINT = (
     "  hint: a revision must come after the ones it names: fix the down_revision (or "
     "depends_on) that points back up the history"
@@ -62,25 +71,28 @@ BASE = v("a1_x.py", header("a1", None))
             [BASE, v("b1_x.py", header("b1", "a1")), v("b2_x.py", header("b2", "a1"))],
             {},
             "versions/b1_x.py:6: multiple-heads b1 is one of 2 heads, where only 1 is allowed; "
-            "the other is b2 (versions/b2_x.py)\n"
-            f"{HEADS_HINT}\n"
+            "the other is b2 (versions/b2_x.py); they fork from a1 (versions/a1_x.py)\n"
+            f"{heads_hint('b1', 'b2')}\n"
             "versions/b2_x.py:6: multiple-heads b2 is one of 2 heads, where only 1 is allowed; "
-            "the other is b1 (versions/b1_x.py)\n"
-            f"{HEADS_HINT}",
+            "the other is b1 (versions/b1_x.py); they fork from a1 (versions/a1_x.py)\n"
+            f"{heads_hint('b2', 'b1')}",
             id="multiple-heads",
         ),
         pytest.param(
             [BASE, *(v(f"b{i}_x.py", header(f"b{i}", "a1")) for i in (1, 2, 3))],
             {"allowed_heads": 2},
             "versions/b1_x.py:6: multiple-heads b1 is one of 3 heads, where at most 2 are "
-            "allowed; the others are b2 (versions/b2_x.py), b3 (versions/b3_x.py)\n"
-            f"{HEADS_HINT}\n"
+            "allowed; the others are b2 (versions/b2_x.py), b3 (versions/b3_x.py); they fork "
+            "from a1 (versions/a1_x.py)\n"
+            f"{MERGE_HINT}\n"
             "versions/b2_x.py:6: multiple-heads b2 is one of 3 heads, where at most 2 are "
-            "allowed; the others are b1 (versions/b1_x.py), b3 (versions/b3_x.py)\n"
-            f"{HEADS_HINT}\n"
+            "allowed; the others are b1 (versions/b1_x.py), b3 (versions/b3_x.py); they fork "
+            "from a1 (versions/a1_x.py)\n"
+            f"{MERGE_HINT}\n"
             "versions/b3_x.py:6: multiple-heads b3 is one of 3 heads, where at most 2 are "
-            "allowed; the others are b1 (versions/b1_x.py), b2 (versions/b2_x.py)\n"
-            f"{HEADS_HINT}",
+            "allowed; the others are b1 (versions/b1_x.py), b2 (versions/b2_x.py); they fork "
+            "from a1 (versions/a1_x.py)\n"
+            f"{MERGE_HINT}",
             id="multiple-heads-over-a-higher-limit",
         ),
         pytest.param(
@@ -110,22 +122,26 @@ BASE = v("a1_x.py", header("a1", None))
             ],
             {"allowed_heads": "per-branch-label"},
             "versions/e2_x.py:6: multiple-heads e2 is one of 2 heads of branch 'expand', where "
-            "only 1 is allowed; the other is e3 (versions/e3_x.py)\n"
-            f"{EXPAND_HINT}\n"
+            "only 1 is allowed; the other is e3 (versions/e3_x.py); they fork from e1 "
+            "(versions/e1_x.py)\n"
+            f"{heads_hint('e2', 'e3', 'revlib merge e2 e3', 'expand@head')}\n"
             "versions/e3_x.py:6: multiple-heads e3 is one of 2 heads of branch 'expand', where "
-            "only 1 is allowed; the other is e2 (versions/e2_x.py)\n"
-            f"{EXPAND_HINT}",
+            "only 1 is allowed; the other is e2 (versions/e2_x.py); they fork from e1 "
+            "(versions/e1_x.py)\n"
+            f"{heads_hint('e3', 'e2', 'revlib merge e2 e3', 'expand@head')}",
             id="two-heads-on-one-branch-label",
         ),
         pytest.param(
             [BASE, v("b1_x.py", header("b1", "a1")), v("b2_x.py", header("b2", "a1"))],
             {"allowed_heads": "per-branch-label"},
             "versions/b1_x.py:6: multiple-heads b1 is one of 2 heads without a branch label, "
-            "where only 1 is allowed; the other is b2 (versions/b2_x.py)\n"
-            f"{HEADS_HINT}\n"
+            "where only 1 is allowed; the other is b2 (versions/b2_x.py); they fork from a1 "
+            "(versions/a1_x.py)\n"
+            f"{heads_hint('b1', 'b2')}\n"
             "versions/b2_x.py:6: multiple-heads b2 is one of 2 heads without a branch label, "
-            "where only 1 is allowed; the other is b1 (versions/b1_x.py)\n"
-            f"{HEADS_HINT}",
+            "where only 1 is allowed; the other is b1 (versions/b1_x.py); they fork from a1 "
+            "(versions/a1_x.py)\n"
+            f"{heads_hint('b2', 'b1')}",
             id="two-unlabelled-heads-per-branch-label",
         ),
         pytest.param(
@@ -332,14 +348,14 @@ BASE = v("a1_x.py", header("a1", None))
             [BASE, v("b1_x.py", header("b1", None, revises="a1"))],
             {"enable": ("docstring-mismatch",)},
             "versions/a1_x.py:6: multiple-heads a1 is one of 2 heads, where only 1 is allowed; "
-            "the other is b1 (versions/b1_x.py)\n"
-            f"{HEADS_HINT}\n"
+            "the other is b1 (versions/b1_x.py); they share no ancestor (separate histories)\n"
+            f"{heads_hint('a1', 'b1')}\n"
             "versions/b1_x.py:4: docstring-mismatch the docstring says 'Revises: a1', but "
             "down_revision is None\n"
             "  hint: Alembic never reads this line, but people do: make it 'Revises:'\n"
             "versions/b1_x.py:6: multiple-heads b1 is one of 2 heads, where only 1 is allowed; "
-            "the other is a1 (versions/a1_x.py)\n"
-            f"{HEADS_HINT}",
+            "the other is a1 (versions/a1_x.py); they share no ancestor (separate histories)\n"
+            f"{heads_hint('b1', 'a1')}",
             id="docstring-mismatch-for-a-base",
         ),
         pytest.param(
@@ -450,6 +466,7 @@ def test_to_json() -> None:
         "line": 6,
         "revisions": ["a", "b"],
         "hint": "hint",
+        "setup": None,
     }
 
 
@@ -459,6 +476,7 @@ def test_to_json() -> None:
         pytest.param("1", 1, id="one"),
         pytest.param("12", 12, id="twelve"),
         pytest.param("per-branch-label", "per-branch-label", id="per-branch-label"),
+        pytest.param("per-version-location", "per-version-location", id="per-version-location"),
     ],
 )
 def test_parse_allowed_heads(text: str, expected: object) -> None:

@@ -27,8 +27,10 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"x"},
             (),
             {},
-            "v/x.py:7: new-head x revises a, which origin/main already extends with b (v/b.py)\n"
-            "  hint: run `revlib rebase --onto b` or `revlib merge`",
+            "v/x.py:7: new-head x revises a (v/a.py), which origin/main already extends with b "
+            "(v/b.py); the heads would be x from this branch and b from origin/main\n"
+            "  hint: run `revlib rebase --onto b` to move x on top of b, or `revlib merge` to "
+            "join them",
             id="forks-below-the-head",
         ),
         pytest.param(
@@ -37,9 +39,11 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"x", "y"},
             (),
             {},
-            "v/x.py:7: new-head x revises a, which origin/main already extends with b (v/b.py); "
-            "y (v/y.py) becomes a second head\n"
-            "  hint: run `revlib rebase --onto c` or `revlib merge`",
+            "v/x.py:7: new-head x revises a (v/a.py), which origin/main already extends with b "
+            "(v/b.py); the heads would be y (v/y.py) from this branch and c (v/c.py) from "
+            "origin/main\n"
+            "  hint: run `revlib rebase --onto c` to move x (and the revisions above it) on top "
+            "of c, or `revlib merge` to join them",
             id="a-chain-forks-below-the-head",
         ),
         pytest.param(
@@ -48,8 +52,10 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"x", "y"},
             (),
             {},
-            "v/y.py:7: new-head y revises b, and so does x (v/x.py)\n"
-            "  hint: run `revlib rebase --onto x` or `revlib merge`",
+            "v/y.py:7: new-head y revises b (v/b.py), and so does x (v/x.py); the heads would "
+            "be y and x, both from this branch\n"
+            "  hint: run `revlib rebase --onto x` to move y on top of x, or `revlib merge` to "
+            "join them",
             id="two-of-ours-on-one-parent",
         ),
         pytest.param(
@@ -59,8 +65,8 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             (),
             {},
             "v/x.py:7: new-head x (down_revision None) starts a history of its own beside b "
-            "(v/b.py)\n"
-            "  hint: set its down_revision to b, or join the heads with `revlib merge`",
+            "(v/b.py); the heads would be x from this branch and b from origin/main\n"
+            "  hint: set its down_revision to b, or run `revlib merge` to join the heads",
             id="a-new-root",
         ),
         pytest.param(
@@ -69,8 +75,9 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"c"},
             (),
             {},
-            "v/c.py:7: new-head c no longer revises b (v/b.py), which becomes a second head\n"
-            "  hint: point its down_revision back at it, or join the heads with `revlib merge`",
+            "v/c.py:7: new-head c no longer revises b (v/b.py), which becomes a second head "
+            "beside c (v/c.py)\n"
+            "  hint: point its down_revision back at b, or run `revlib merge` to join the heads",
             id="re-parented-away",
         ),
         pytest.param(
@@ -80,8 +87,8 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"m"},
             {},
             "v/m.py: new-head this file (revision m) is deleted in this branch, which leaves c "
-            "(v/c.py) as a second head\n"
-            "  hint: keep the file, or join the heads with `revlib merge`",
+            "(v/c.py) as a second head beside b (v/b.py)\n"
+            "  hint: keep the file, or run `revlib merge` to join the heads",
             id="merge-deleted",
         ),
         pytest.param(
@@ -115,8 +122,12 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"x"},
             (),
             {"allowed_heads": "per-branch-label"},
-            "",
-            id="one-unlabelled-head-is-allowed-per-branch-label",
+            "v/x.py:7: new-head x (v/x.py) would be a head without a branch label beside the "
+            "labelled heads e (v/e.py), k (v/k.py); with heads = per-branch-label every head "
+            "must belong to a branch label\n"
+            "  hint: point the down_revision of x at the head of the branch it belongs to (e or "
+            "k), so that it inherits its label",
+            id="an-unlabelled-head-beside-labelled-ones-per-branch-label",
         ),
         pytest.param(
             [A, v("e", "a", labels="expand"), v("k", "a", labels="contract")],
@@ -130,8 +141,10 @@ A, B, C = v("a", None), v("b", "a"), v("c", "b")
             {"f", "g"},
             (),
             {"allowed_heads": "per-branch-label"},
-            "v/g.py:7: new-head g revises e, and so does f (v/f.py)\n"
-            "  hint: run `revlib rebase --onto f` or `revlib merge`",
+            "v/g.py:7: new-head g revises e (v/e.py), and so does f (v/f.py); the heads would "
+            "be g and f, both from this branch\n"
+            "  hint: run `revlib rebase --onto f` to move g on top of f, or `revlib merge g f` "
+            "to join them",
             id="crowded-branch-label",
         ),
         pytest.param(

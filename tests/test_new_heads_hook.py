@@ -16,11 +16,16 @@ ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
 
 
-def forked_on(base: str) -> str:
+CUSTOMERS_FILE = f"migrations/versions/{CUSTOMERS}_create_customers.py"
+
+
+def forked_on(base: str, ours: str = "the staged changes") -> str:
     return (
-        f"{ORDERS_FILE}:18: new-head {ORDERS} revises {CUSTOMERS}, which {base} already extends "
-        f"with {EMAIL} ({EMAIL_FILE})\n"
-        f"  hint: run `revlib rebase --onto {EMAIL}` or `revlib merge`\n"
+        f"{ORDERS_FILE}:18: new-head {ORDERS} revises {CUSTOMERS} ({CUSTOMERS_FILE}), which "
+        f"{base} already extends with {EMAIL} ({EMAIL_FILE}); the heads would be {ORDERS} from "
+        f"{ours} and {EMAIL} from {base}\n"
+        f"  hint: run `revlib rebase --onto {EMAIL}` to move {ORDERS} on top of {EMAIL}, or "
+        "`revlib merge` to join them\n"
         "Found 1 error.\n"
     )
 
@@ -54,7 +59,7 @@ def test_committed_migration_after_main_moved_on(project: Project, capsys) -> No
     main_moves_on(project)
     project.commit("orders", project.add_migration(ORDERS, CUSTOMERS, "create_orders"))
     assert revlib(["check", "--base", "main"]) == 1
-    assert capsys.readouterr().out == forked_on("main")
+    assert capsys.readouterr().out == forked_on("main", "this branch")
 
 
 def test_fork_staged_on_top_of_head(project: Project, capsys) -> None:
@@ -69,9 +74,11 @@ def test_two_migrations_of_this_branch_on_one_parent(project: Project, capsys) -
     project.git("add", project.add_migration(POINTS, CUSTOMERS, "add_points"))
     assert main([]) == 1
     assert capsys.readouterr().out == (
-        f"{POINTS_FILE}:18: new-head {POINTS} revises {CUSTOMERS}, and so does {ORDERS} "
-        f"({ORDERS_FILE})\n"
-        f"  hint: run `revlib rebase --onto {ORDERS}` or `revlib merge`\n"
+        f"{POINTS_FILE}:18: new-head {POINTS} revises {CUSTOMERS} ({CUSTOMERS_FILE}), and so "
+        f"does {ORDERS} ({ORDERS_FILE}); the heads would be {POINTS} and {ORDERS}, both from "
+        "the staged changes\n"
+        f"  hint: run `revlib rebase --onto {ORDERS}` to move {POINTS} on top of {ORDERS}, or "
+        "`revlib merge` to join them\n"
         "Found 1 error.\n"
     )
 
@@ -100,8 +107,9 @@ def test_deleting_a_merge_revision_reopens_a_head(project: Project, capsys) -> N
     assert main([]) == 1
     assert capsys.readouterr().out == (
         f"{merge}: new-head this file (revision aaaa0000000m) is deleted in the staged "
-        f"changes, which leaves {POINTS} ({POINTS_FILE}) as a second head\n"
-        "  hint: keep the file, or join the heads with `revlib merge`\n"
+        f"changes, which leaves {POINTS} ({POINTS_FILE}) as a second head beside {ORDERS} "
+        f"({ORDERS_FILE})\n"
+        "  hint: keep the file, or run `revlib merge` to join the heads\n"
         "Found 1 error.\n"
     )
 
@@ -134,7 +142,7 @@ def test_worktree_mode_with_base(project: Project, capsys) -> None:
     project.add_migration(ORDERS, CUSTOMERS, "create_orders")  # untracked
     assert main(["--base", "main"]) == 0
     assert main(["--base", "main", "--worktree"]) == 1
-    assert capsys.readouterr().out == forked_on("main")
+    assert capsys.readouterr().out == forked_on("main", "the working tree")
 
 
 def test_unborn_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -216,7 +224,7 @@ def test_shallow_clone_without_the_merge_base(tmp_path: Path, monkeypatch, capsy
     )
     clone.git("fetch", "-q", "--unshallow")
     assert main(["--base", "origin/main"]) == 1
-    assert capsys.readouterr().out == forked_on("origin/main")
+    assert capsys.readouterr().out == forked_on("origin/main", "this branch")
 
 
 def test_spaces_and_unicode_in_file_names(project: Project, capsys) -> None:

@@ -33,10 +33,19 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 ORDERS_FILE = f"migrations/versions/{ORDERS}_create_orders.py"
 POINTS_FILE = f"migrations/versions/{POINTS}_add_points.py"
 EMAIL_FILE = f"migrations/versions/{EMAIL}_add_email.py"
-HEADS_HINT = (
-    "  hint: `alembic upgrade head` fails while there are several heads: join them with "
-    "`revlib merge`, or change a down_revision so that one continues another"
-)
+CUSTOMERS_FILE = f"migrations/versions/{CUSTOMERS}_create_customers.py"
+
+
+def heads_finding(head: str, other: str) -> str:
+    """revlib-check's finding for ``head``, one of two heads forking from CUSTOMERS."""
+    files = {ORDERS: ORDERS_FILE, POINTS: POINTS_FILE}
+    return (
+        f"{files[head]}:17: multiple-heads {head} is one of 2 heads, where only 1 is allowed; "
+        f"the other is {other} ({files[other]}); they fork from {CUSTOMERS} ({CUSTOMERS_FILE})\n"
+        "  hint: `alembic upgrade head` fails while there are several heads: run "
+        f"`revlib rebase --onto {other}` to move {head} on top of {other}, or `revlib merge` to "
+        "join them\n"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -97,10 +106,7 @@ def test_run_check_fails_naming_both_files(project: Project, hook_repo) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
         "- hook id: revlib-check\n- exit code: 1\n\n"
-        f"{ORDERS_FILE}:17: multiple-heads {ORDERS} is one of 2 heads, where only 1 is allowed; "
-        f"the other is {POINTS} ({POINTS_FILE})\n{HEADS_HINT}\n"
-        f"{POINTS_FILE}:17: multiple-heads {POINTS} is one of 2 heads, where only 1 is allowed; "
-        f"the other is {ORDERS} ({ORDERS_FILE})\n{HEADS_HINT}\n"
+        f"{heads_finding(ORDERS, POINTS)}{heads_finding(POINTS, ORDERS)}"
         "Found 2 errors.\n"
     ) in result.stdout
 
@@ -130,9 +136,11 @@ def test_installed_hooks_refuse_the_fork_then_merge_it(
     output = refused.stdout + refused.stderr  # git shows its hooks' output on stderr
     assert refused.returncode == 1, output
     assert (
-        f"{ORDERS_FILE}:18: new-head {ORDERS} revises {CUSTOMERS}, which main already extends "
-        f"with {EMAIL} ({EMAIL_FILE})\n"
-        f"  hint: run `revlib rebase --onto {EMAIL}` or `revlib merge`\n"
+        f"{ORDERS_FILE}:18: new-head {ORDERS} revises {CUSTOMERS} ({CUSTOMERS_FILE}), which main "
+        f"already extends with {EMAIL} ({EMAIL_FILE}); the heads would be {ORDERS} from the "
+        f"staged changes and {EMAIL} from main\n"
+        f"  hint: run `revlib rebase --onto {EMAIL}` to move {ORDERS} on top of {EMAIL}, or "
+        "`revlib merge` to join them\n"
     ) in output
     merge = re.search(r"migrations/versions/([0-9a-f]{12})_merge_heads\.py", output)
     assert merge, output
