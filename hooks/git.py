@@ -223,10 +223,11 @@ class GitRepo:
             f"refs/heads/{branch}",
         )
         if status != 0:
-            detail = err.decode(errors="replace").strip().splitlines()
+            lines = err.decode(errors="replace").strip().splitlines()
+            fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+            detail = (fatal or lines or ["git fetch failed"])[0]
             raise CommandError(
-                f"cannot fetch {branch} from {remote} to compare with its newest commit: "
-                f"{detail[-1] if detail else 'git fetch failed'}"
+                f"cannot fetch {branch} from {remote} to compare with its newest commit: {detail}"
             )
         status, out, _ = self._run("rev-parse", "--verify", "--quiet", "FETCH_HEAD^{commit}")
         if status != 0:

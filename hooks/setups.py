@@ -13,7 +13,7 @@ import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Final
 
 import click
@@ -175,7 +175,8 @@ def discover_configs() -> list[str]:
     found = []
     for relative in sorted(tracked, key=lambda p: (PurePosixPath(p).parent.parts, p)):
         path = os.path.join(root, relative)
-        if not os.path.realpath(path).startswith(os.path.join(cwd, "")) or _skipped(relative):
+        below = os.path.realpath(path).startswith(os.path.join(cwd, ""))
+        if not below or _skipped(root, relative):
             continue
         ini_path, toml_path = find_default_config(os.path.dirname(path))
         if path in (ini_path, toml_path):
@@ -183,10 +184,15 @@ def discover_configs() -> list[str]:
     return found
 
 
-def _skipped(relative: str) -> bool:
-    """Inside a virtual environment or a package tree that is not the project's own."""
+def _skipped(root: Path, relative: str) -> bool:
+    """Inside a virtual environment (a directory with a ``pyvenv.cfg``, or named like one) or
+    a package tree that is not the project's own."""
     parts = PurePosixPath(relative).parts[:-1]
-    return any(part in _SKIPPED_DIRECTORIES or part.startswith(".venv") for part in parts)
+    if any(part in _SKIPPED_DIRECTORIES or part.startswith(".venv") for part in parts):
+        return True
+    return any(
+        (root.joinpath(*parts[:i]) / "pyvenv.cfg").is_file() for i in range(1, len(parts) + 1)
+    )
 
 
 # -- one setup for the commands that act on one ----------------------------------------------

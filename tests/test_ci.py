@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -500,4 +501,26 @@ def test_named_heads_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
         f"{compared(work)}\n"
         "heads.txt: stale-heads-file the heads file does not exist\n"
         "  hint: run `revlib heads-file update` and commit it\n"
+    )
+
+
+def test_pull_request_is_compared_with_the_base_as_fetched_not_the_stale_merge_commit(
+    tmp_path: Path,
+) -> None:
+    # GitHub made the merge ref when main ended at ORDERS; main has moved on since.
+    later = "aaaa00000004"
+    origin = Project(tmp_path / "origin")
+    work = pull_request(tmp_path, points_parent=ORDERS)
+    shutil.rmtree(work.root)
+    origin.commit("later", origin.add_migration(later, ORDERS, "later"))
+    work = checkout(tmp_path, "refs/pull/7/merge")
+    merged_onto = work.git("rev-parse", "HEAD^1").strip()
+    assert work.git("rev-parse", "origin/main").strip() != merged_onto
+    result = revlib_ci(work, runner_env(tmp_path, work))
+    assert result.returncode == 1
+    lines = when_fetched(result.stdout).splitlines()
+    assert lines[0] == compared(work)
+    assert lines[1].startswith(
+        f"{POINTS_FILE}:18: new-head {POINTS} revises {ORDERS} ({ORDERS_FILE}), which "
+        f"origin/main already extends with {later}"
     )
