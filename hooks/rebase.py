@@ -71,8 +71,8 @@ def rebase(
             click.echo(change.diff(), nl=False)
         click.echo("Dry run: nothing written." if changes else _nothing(plan))
         return EXIT_OK
-    _apply(changes)
-    _report(plan, changes, operation)
+    earlier = project.apply(changes)
+    _report(plan, changes, operation, earlier)
     return EXIT_OK
 
 
@@ -104,9 +104,9 @@ def rebase_hook(ctx: click.Context, after: str | None, heads_file_path: str | No
     nodes, sides = project.sides(operation, None, None)
     plan = _plan(nodes, sides, None)
     changes = project.changes(plan, write_heads_file=True)
-    _apply(changes)
+    earlier = project.apply(changes)
     click.echo(f"revlib-rebase: the {operation.kind} left several heads.")
-    _report(plan, changes, operation)
+    _report(plan, changes, operation, earlier)
     return EXIT_CHANGED if changes else EXIT_OK
 
 
@@ -154,16 +154,31 @@ class Project:
     env: Environment
     heads_file: Path
     root: Path | None
+    journal: Path
 
     @classmethod
     def load(cls, options: Options, heads_file_path: str | None) -> Project:
         from hooks import git_state, snapshots
         from hooks.heads_file import heads_file_path_for
+        from hooks.rebase_journal import journal_path
 
         (env,) = snapshots.environments(options, (), ())
         script_dir = options.load_script_directory()
         heads_file = heads_file_path_for(script_dir, heads_file_path)
-        return cls(env, heads_file, git_state.repository_root())
+        return cls(env, heads_file, git_state.repository_root(), journal_path(script_dir.dir))
+
+    def apply(self, changes: Sequence[Change]) -> list[str]:
+        """Write the changes, all or none (see :mod:`hooks.rebase_journal`); the files an
+        interrupted earlier run already rewrote, which this run does not change again."""
+        from hooks.rebase_journal import apply_all, pending
+
+        earlier = pending(self.journal)
+        apply_all(self.journal, [(c.path, c.old, c.new) for c in changes])
+        if changes:
+            return [p for p in earlier if p not in {c.path for c in changes}]
+        if earlier:
+            self.journal.unlink(missing_ok=True)
+        return earlier
 
     def operation(self) -> Operation | None:
         from hooks import git_state
@@ -328,17 +343,14 @@ def _sides_from_file(recorded: HeadsFile, operation: Operation) -> Sides:
     )
 
 
-def _apply(changes: Sequence[Change]) -> None:
-    from revlib.util.atomic import replace_file
-
-    for change in changes:
-        try:
-            replace_file(change.path, change.new)
-        except OSError as error:
-            raise CommandError(f"{change.path}: cannot write: {error.strerror}") from None
-
-
-def _report(plan: RebasePlan, changes: Sequence[Change], operation: Operation | None) -> None:
+def _report(
+    plan: RebasePlan,
+    changes: Sequence[Change],
+    operation: Operation | None,
+    earlier: Sequence[str] = (),
+) -> None:
+    if earlier:
+        click.echo(f"Finishing an interrupted `revlib rebase`, which rewrote {', '.join(earlier)}")
     for move in plan.moves:
         click.echo(
             f"Re-parented {move.revision} ({move.path}): it now revises "
@@ -353,8 +365,9 @@ def _report(plan: RebasePlan, changes: Sequence[Change], operation: Operation | 
         if change.path not in moved:
             heads = ", ".join(str(entry) for entry in plan.heads_after)
             click.echo(f"Updated {change.path}: {heads}")
-    steps = _next_steps([c.path for c in changes], operation)
-    others = _other_conflicts([c.path for c in changes], operation)
+    written = [*earlier, *(c.path for c in changes)]
+    steps = _next_steps(written, operation)
+    others = _other_conflicts(written, operation)
     if others:
         click.echo(f"Still in conflict (resolve and `git add` them too): {', '.join(others)}")
     if steps:

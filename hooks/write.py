@@ -69,6 +69,7 @@ def revision(
 
     script_dir, config = _load(options)
     with write_lock(script_dir.dir):  # the graph is read under the lock, then written
+        _remove_stale_temps(script_dir)
         script = script_dir.generate_revision(
             rev_id,
             message,
@@ -113,6 +114,7 @@ def merge(
     # Under the lock, a second `merge --if-needed` started at the same time waits, then sees
     # the first one's merge: one head (or its REVISIONS no longer heads), nothing to do.
     with write_lock(script_dir.dir):
+        _remove_stale_temps(script_dir)
         parents = script_dir.get_revisions(wanted)
         if len(parents) < 2 or (if_needed and not all(p.is_head for p in parents)):
             if not if_needed:
@@ -131,6 +133,15 @@ def merge(
 def _load(options: Options) -> tuple[ScriptDirectory, Any]:
     """The script directory and the Config that templates receive as ``config``."""
     return options.load_script_directory(), options.load_config()
+
+
+def _remove_stale_temps(script_dir: ScriptDirectory) -> None:
+    """What a writer killed mid-write left (see :func:`revlib.util.atomic.remove_stale_temps`):
+    running the command again leaves the version locations clean."""
+    from revlib.util.atomic import remove_stale_temps
+
+    for location in script_dir._version_locations:
+        remove_stale_temps(location)
 
 
 def _nothing_to_merge(wanted: str | tuple[str, ...], parents: tuple[Script, ...]) -> str:

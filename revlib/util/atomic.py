@@ -11,7 +11,10 @@ Two helpers, for the two things revlib writes:
   see the old bytes or the new ones, never a mix. The target's permission bits are kept.
 
 Either way the temporary file is removed, whatever happens, and the final name holds either
-nothing new or the complete data.
+nothing new or the complete data. Only a writer killed outright (SIGKILL, power loss) can leave
+its temporary file behind: a hidden ``.<name>.<pid>-<hex>.tmp`` that Alembic never loads. Each
+write first removes such files whose process is gone (:func:`remove_stale_temps`), so running
+the command again leaves the directory clean.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["replace_file", "write_new_file"]
+__all__ = ["remove_stale_temps", "replace_file", "write_new_file"]
+
+_TEMP_NAME = re.compile(r"\..+\.(\d+)-[0-9a-f]{8}\.tmp")
 
 # Errors meaning "this filesystem cannot hard-link", where O_EXCL creation is used instead.
 _NO_LINK_ERRNOS = frozenset(
@@ -40,6 +46,7 @@ def write_new_file(path: str | os.PathLike[str], data: bytes) -> None:
     directory when an error (ENOSPC, EACCES, ...) is raised.
     """
     target = Path(path)
+    remove_stale_temps(target.parent)
     temp = _write_temp(target, data)
     try:
         os.link(temp, target)
@@ -60,6 +67,7 @@ def replace_file(path: str | os.PathLike[str], data: bytes) -> None:
     file, as with any rename; pass the resolved path to write through a link.
     """
     target = Path(path)
+    remove_stale_temps(target.parent)
     temp = _write_temp(target, data)
     try:
         try:
@@ -76,7 +84,7 @@ def replace_file(path: str | os.PathLike[str], data: bytes) -> None:
 def _write_temp(target: Path, data: bytes) -> Path:
     """A new hidden file beside ``target`` holding ``data``, flushed to disk."""
     for _ in range(100):
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        temp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(temp, _NEW_FILE_FLAGS, _NEW_FILE_MODE)
         except FileExistsError:
@@ -90,6 +98,40 @@ def _write_temp(target: Path, data: bytes) -> Path:
         os.close(fd)
         return temp
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target))
+
+
+def remove_stale_temps(directory: str | os.PathLike[str]) -> list[str]:
+    """Remove the temporary files that killed writers left in ``directory``; their names.
+
+    A temporary file names its writer's process id; it is stale once that process is gone.
+    (Windows is left alone: there, probing a process id can terminate it.)"""
+    if os.name == "nt":
+        return []
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
 
 
 def _write_exclusive(target: Path, data: bytes) -> None:
