@@ -136,10 +136,34 @@ def check(
 
 
 def heads_file_path_for(script_dir: ScriptDirectory, explicit: str | None) -> Path:
-    """``--heads-file`` as given, else ``heads.txt`` in the script directory."""
+    """``--heads-file`` as given, else ``heads.txt`` in the script directory; either way
+    inside the project (see :func:`_check_inside`)."""
     from revlib.heads_file import DEFAULT_NAME
 
-    return Path(explicit) if explicit is not None else Path(script_dir.dir, DEFAULT_NAME)
+    path = Path(explicit) if explicit is not None else Path(script_dir.dir, DEFAULT_NAME)
+    _check_inside(path, Path(script_dir.dir))
+    return path
+
+
+def _check_inside(path: Path, script_dir: Path) -> None:
+    """The heads file, links resolved, must lie in the project: the git work tree holding the
+    script directory, else the directory above it. It is read and rewritten on every commit,
+    and its lines end up in messages: a path (or a committed symlink) pointing elsewhere
+    would read or clobber a file outside the project. It must not be a migration either."""
+    from revlib.script.base import repository_root
+
+    top = repository_root(script_dir.resolve()) or script_dir.resolve().parent
+    real = path.resolve()
+    if real != top and top not in real.parents:
+        raise CommandError(
+            f"the heads file {_display(path)} resolves to {real}, outside the project {top}; "
+            "keep it inside the repository (the default is heads.txt in the script directory)"
+        )
+    if real.suffix in (".py", ".pyc", ".pyo"):
+        raise CommandError(
+            f"the heads file {_display(path)} is named like a Python module; Alembic would "
+            "load it as a migration: use a .txt name"
+        )
 
 
 def current_entries(options: Options, staged: bool | None) -> list[HeadEntry]:
