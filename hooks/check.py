@@ -4,6 +4,8 @@ problems, exit 1 if any is an error.
 ``revlib check`` reads the work tree (as Alembic would see it); the hook, and ``--staged``,
 read the index (what the commit will hold), so untracked or unstaged files never cause a false
 alarm. ``--base REF`` reports instead what this work adds to REF (see :mod:`hooks.new_heads`).
+The policy options (:func:`policy_options`) override the project's ``[tool.revlib]``; which
+setups to check and under which policies is :mod:`hooks.setups`' job.
 """
 
 from __future__ import annotations

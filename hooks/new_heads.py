@@ -1,10 +1,13 @@
 """The ``revlib-new-heads`` hook (and ``revlib check --base REF``): the heads this work adds.
 
 The history that will exist once this work lands is formed without checking anything out:
-the version files of the base (``HEAD`` by default, ``--base origin/main`` in CI), with on top
-every version file this branch added, changed, renamed or deleted since the merge base of the
-base and ``HEAD``, and what is staged (or, with ``--worktree``, what is on disk). Every head
-beyond the base's own is blamed on the file that made it.
+the version files of the base (``HEAD`` by default, the ``base`` of ``[tool.revlib]`` when
+set, ``--base origin/main`` in CI), with on top every version file this branch added, changed,
+renamed or deleted since the merge base of the base and ``HEAD``, and what is staged (or, with
+``--worktree``, what is on disk; the pre-push hook uses the pushed commit). Every head beyond
+the base's own is blamed on the file that made it. Against a base that is shared (given or
+configured, not the hook's implicit ``HEAD``) the migrations it already has must not change
+(:mod:`revlib.history`).
 """
 
 from __future__ import annotations

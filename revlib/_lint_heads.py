@@ -159,7 +159,7 @@ class _GroupStory:
         self.group = group
         self.lines = {head: ancestry(graph, head) for head in group.heads}
         common = set.intersection(*self.lines.values())
-        continued = {p for r in common for p in graph.by_id[r].parents or () if r in graph.by_id}
+        continued = {p for r in common if r in graph.by_id for p in graph.by_id[r].parents or ()}
         self.forks = [r for r in graph.by_id if r in common and r not in continued]
         self.ours = self._ours(common, sides)
         self.sides = sides
@@ -198,11 +198,7 @@ class _GroupStory:
         group = self.group
         others = [self._named(h) for h in group.heads if h != head]
         allowed = "only 1 is allowed" if group.limit == 1 else f"at most {group.limit} are allowed"
-        listed = (
-            f"the other is {others[0]}"
-            if len(others) == 1
-            else (f"the others are {', '.join(others)}")
-        )
+        listed = f"the other{' is' if len(others) == 1 else 's are'} {', '.join(others)}"
         text = f"{head} is one of {len(group.heads)} heads{group.where}, where {allowed}; {listed}"
         text += "; " + self._fork_text()
         if self.ours and self.sides is not None:

@@ -12,9 +12,7 @@ Nothing here touches git or the terminal; :func:`load_settings` reads the files.
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
-import difflib
 import os
 import re
 import sys
@@ -25,11 +23,6 @@ from typing import Final, Literal
 from revlib import findings
 from revlib.findings import Finding
 from revlib.util.exc import CommandError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "HEAD_POLICIES",
@@ -175,6 +168,8 @@ def parse_settings(
 
 
 def _unknown_key(source: str, section: str, key: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key.replace("-", "_"), KEYS, n=1)
     guess = f" (did you mean '{close[0]}'?)" if close else ""
     return f"{source}: unknown key '{key}' in {section}{guess}; valid keys: {', '.join(KEYS)}"
@@ -282,6 +277,11 @@ def _settings_in(directory: str) -> Settings | None:
 
 
 def _toml_table(path: str) -> Mapping[str, object] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         with open(path, "rb") as file:
             document = tomllib.load(file)
@@ -299,14 +299,14 @@ def _toml_table(path: str) -> Mapping[str, object] | None:
 
 
 def _ini_table(path: str) -> Mapping[str, object] | None:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as file:
             parser.read_file(file)
-    except (configparser.Error, UnicodeDecodeError) as error:
-        raise SettingsError(f"{_shown(path)}: cannot parse: {error}") from None
-    except OSError as error:
-        raise SettingsError(f"{_shown(path)}: cannot read: {error.strerror}") from None
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None  # not ours to report: reading the Alembic config says what is wrong
     if not parser.has_section("revlib"):
         return None
     return dict(parser.items("revlib"))

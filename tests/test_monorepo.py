@@ -164,3 +164,25 @@ def test_rebase_acts_on_the_setup_whose_files_changed(monorepo: Project, capsys)
     out = capsys.readouterr().out
     assert out.startswith(f"Re-parented b003 ({fork}): it now revises b002 (was b001)\n")
     assert revlib(["check"]) == 0
+
+
+def test_ci_reports_each_setup(monorepo: Project) -> None:
+    import os
+    import subprocess
+
+    monorepo.write("pyproject.toml", SETTINGS)
+    break_b(monorepo)
+    monorepo.commit("fork in b")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    result = subprocess.run(
+        ["revlib", "ci", "--base", "HEAD~"],
+        cwd=monorepo.root,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    problems = [line for line in result.stdout.splitlines() if "new-head" in line]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"[{B_TOML}] {B_VERSIONS}/b003_fork.py:18: new-head b003")
+    assert result.stdout.endswith("revlib ci: 1 error; heads: a002, b002, b003\n")
