@@ -81,7 +81,12 @@ HEADS_OPTION = click.option(
     help="How many heads are allowed (default 1): a number, one per branch label (e.g. "
     "expand/contract) or one per version location.",
 )
-_CODE = click.Choice(CODES)
+
+
+def _code_option(flag: str, name: str, text: str) -> Any:
+    return click.option(
+        flag, name, multiple=True, type=click.Choice(CODES), metavar="CODE", help=text
+    )
 
 
 def policy_options(command: Any) -> Any:
@@ -109,13 +114,9 @@ def policy_options(command: Any) -> Any:
             is_flag=True,
             help=f"Let extra heads through this once, as warnings (also {BYPASS_VARIABLE}=1).",
         ),
-        click.option(
-            "--error", "errors", multiple=True, type=_CODE, help="Report CODE as an error."
-        ),
-        click.option(
-            "--warning", "warnings", multiple=True, type=_CODE, help="Report CODE as a warning."
-        ),
-        click.option("--ignore", "ignore", multiple=True, type=_CODE, help="Never report CODE."),
+        _code_option("--error", "errors", "Report CODE as an error (repeatable)."),
+        _code_option("--warning", "warnings", "Report CODE as a warning (repeatable)."),
+        _code_option("--ignore", "ignore", "Never report CODE (repeatable)."),
         click.option(
             "--enable",
             multiple=True,

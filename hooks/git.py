@@ -210,9 +210,9 @@ class GitRepo:
                 return line[len("ref: refs/heads/") : -len("\tHEAD")]
         return None
 
-    def fetch(self, remote: str, branch: str) -> str:
+    def fetch(self, remote: str, branch: str) -> str | None:
         """Fetch ``branch`` from ``remote`` into FETCH_HEAD (no local branch is touched) and
-        return the commit it is at."""
+        return the commit it is at; None when the remote has no such branch (yet)."""
         status, _, err = self._run(
             "fetch",
             "--quiet",
@@ -224,6 +224,8 @@ class GitRepo:
         )
         if status != 0:
             lines = err.decode(errors="replace").strip().splitlines()
+            if any("couldn't find remote ref" in line for line in lines):
+                return None
             fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
             detail = (fatal or lines or ["git fetch failed"])[0]
             raise CommandError(

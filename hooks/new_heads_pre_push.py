@@ -58,6 +58,10 @@ def new_heads_pre_push(
         branch = base_branch(repo, push, run.settings.base)
         fetched = repo.fetch(push.remote, branch)
         base_name = f"{push.remote_label}/{branch}"
+        if fetched is None:
+            if output_format == "text":
+                click.echo(f"{push.remote} has no branch {branch} yet: nothing to compare with")
+            return EXIT_OK
         commits = _commits(repo, fetched, push.to_ref)
         for setup in run.setups:
             compared = compare_setup(repo, run, setup, base_name, commits, push.to_ref, True)

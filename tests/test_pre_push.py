@@ -155,3 +155,16 @@ def test_pre_push_stage_refuses_a_push_behind_the_remote(
     accepted = clone.run("git", "push", "origin", "feature")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert clone.run("git", "ls-remote", "origin", "feature").stdout != ""
+
+
+def test_the_first_push_to_an_empty_remote_passes(tmp_path: Path, monkeypatch, capsys) -> None:
+    project = Project.create(tmp_path / "work")
+    project.commit("init")
+    project.commit("customers", project.add_migration(CUSTOMERS, None, "create_customers"))
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "empty.git")], check=True)
+    project.git("remote", "add", "origin", str(tmp_path / "empty.git"))
+    monkeypatch.chdir(project.root)
+    pushing(monkeypatch, project, "main")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40)
+    assert main([]) == 0
+    assert capsys.readouterr().out == "origin has no branch main yet: nothing to compare with\n"
