@@ -114,7 +114,7 @@ def compared_line(repo: Any, base: str, commit: str | None) -> str:
     base branch as fetched, not the merge commit GitHub made when the pull request changed."""
     sha = (commit or "")[:12] or "an empty history"
     text = f"compared with {base} at {sha}"
-    if _is_remote_ref(repo, base):
+    if repo.is_remote_ref(base):
         when = repo.fetched_at(base)
         text += f" (fetched {_when(when)})"
     if os.environ.get("GITHUB_BASE_REF") or os.environ.get("GITHUB_EVENT_NAME", "").startswith(
@@ -122,11 +122,6 @@ def compared_line(repo: Any, base: str, commit: str | None) -> str:
     ):
         text += ", not the pull-request merge commit"
     return text
-
-
-def _is_remote_ref(repo: Any, ref: str) -> bool:
-    status, _, _ = repo._run("show-ref", "--verify", "--quiet", f"refs/remotes/{ref}")
-    return bool(status == 0)
 
 
 def _when(stamp: float | None) -> str:

@@ -236,6 +236,11 @@ class GitRepo:
             raise CommandError(f"git fetch {remote} {branch} left no FETCH_HEAD")
         return out.decode("ascii").strip()
 
+    def is_remote_ref(self, ref: str) -> bool:
+        """True when ``ref`` names a remote-tracking branch (``origin/main``)."""
+        status, _, _ = self._run("show-ref", "--verify", "--quiet", f"refs/remotes/{ref}")
+        return status == 0
+
     def fetched_at(self, ref: str) -> float | None:
         """When the remote-tracking ``ref`` was last updated (seconds since the epoch): its
         newest reflog entry, else its file's time; None when git keeps neither."""

@@ -524,3 +524,24 @@ def test_pull_request_is_compared_with_the_base_as_fetched_not_the_stale_merge_c
         f"{POINTS_FILE}:18: new-head {POINTS} revises {ORDERS} ({ORDERS_FILE}), which "
         f"origin/main already extends with {later}"
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "environ", "configured", "expected"),
+    [
+        pytest.param(
+            "origin/x", {"GITHUB_BASE_REF": "main"}, "origin/y", ("origin/x", True), id="option"
+        ),
+        pytest.param(
+            None, {"GITHUB_BASE_REF": "main"}, "origin/y", ("origin/main", True), id="pr"
+        ),
+        pytest.param(None, {}, "origin/y", ("origin/y", True), id="setting"),
+        pytest.param(None, {}, None, ("origin/HEAD", False), id="guess"),
+    ],
+)
+def test_which_base_ci_compares_with(
+    given: str | None, environ: dict[str, str], configured: str | None, expected: object
+) -> None:
+    from hooks.ci import default_base
+
+    assert default_base(given, environ, configured) == expected
