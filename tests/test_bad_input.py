@@ -898,7 +898,26 @@ CASES = [
         ),
         id="unknown-base-ref-rebase",
     ),
+    pytest.param(
+        Case(
+            both(),
+            hook("new_heads", "--base", "nope"),
+            2,
+            "revlib: error: unknown revision 'nope': git knows no commit by that name\n",
+        ),
+        id="unknown-base-ref-revlib-new-heads-hook",
+    ),
+    pytest.param(
+        Case(
+            both(),
+            revlib("ci", "--base", "nope"),
+            2,
+            "revlib: error: unknown revision 'nope': git knows no commit by that name\n",
+        ),
+        id="unknown-base-ref-ci",
+    ),
     pytest.param(Case(no_git, STAGED, 2, NO_GIT_MESSAGE), id="not-a-repository-check-staged"),
+    pytest.param(Case(no_git, hook("check"), 2, NO_GIT_MESSAGE), id="not-a-repository-check-hook"),
     pytest.param(
         Case(no_git, revlib("check", "--base", "HEAD"), 2, NO_GIT_MESSAGE),
         id="not-a-repository-check-base",
