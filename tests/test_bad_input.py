@@ -831,7 +831,7 @@ CASES = [
     pytest.param(
         Case(
             ini("script_location = migrations\n"),
-            revlib("-c", "alembic.ini", "heads"),
+            HEADS,
             2,
             "revlib: error: alembic.ini:1: 'script_location = migrations' comes before any "
             "[section] header; put a header such as [alembic] above it\n",
@@ -841,17 +841,17 @@ CASES = [
     pytest.param(
         Case(
             ini("[alembic]\nscript_location = a\nscript_location = b\n"),
-            revlib("-c", "alembic.ini", "history"),
+            revlib("check"),
             2,
             "revlib: error: alembic.ini:3: option 'script_location' appears twice in "
             "[alembic]; keep one of them\n",
         ),
-        id="ini-duplicate-option-history",
+        id="ini-duplicate-option-check",
     ),
     pytest.param(
         Case(
             ini("[alembic]\n# caf\xe9\nscript_location = %(here)s/migrations\n"),
-            revlib("-c", "alembic.ini", "heads"),
+            HEADS,
             2,
             "revlib: error: alembic.ini:2: cannot decode byte 0xe9 as utf-8; save the config "
             "file as UTF-8\n",
