@@ -286,6 +286,8 @@ def _undecodable(path: str, line: int, byte: int, encoding: str) -> EncodingErro
 def _check_conflict_markers(head: bytes, path: str) -> None:
     """Git writes ``<<<<<<<``, ``|||||||``, ``=======`` and ``>>>>>>>`` lines; a lone
     ``=======`` is also an reStructuredText underline, so it counts only beside the others."""
+    if b"<<<<<<<" not in head and b">>>>>>>" not in head and b"|||||||" not in head:
+        return  # the common case, without running the regex over every line
     first = None
     for marker in _CONFLICT.finditer(head):
         first = first or marker
