@@ -95,12 +95,18 @@ def _splice(env: Environment, heads: tuple[str, ...], message: str, stage: bool)
     the merge is still the right one for the commit, so it is written as a splice, with the
     same library call ``revlib merge`` makes."""
     from hooks.snapshots import display_path
+    from revlib.util.lock import write_lock
 
     script_dir = env.options.load_script_directory()
     config = env.options.load_config()
-    script = script_dir.generate_revision(
-        None, message, refresh=True, head=list(heads), splice=True, config=config
-    )
+    with write_lock(script_dir.dir):  # a concurrent run may have written this merge already
+        wanted = set(heads)
+        for existing in script_dir.walk_revisions():
+            if set(existing._versioned_down_revisions) == wanted:
+                return
+        script = script_dir.generate_revision(
+            None, message, refresh=True, head=list(heads), splice=True, config=config
+        )
     if script is None:
         return
     path = display_path(script.path)
