@@ -10,7 +10,6 @@ setups to check and under which policies is :mod:`hooks.setups`' job.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -284,26 +283,10 @@ def run_hook(
     prog_name: str,
     defaults: Mapping[str, object],
 ) -> int:
-    """Run ``command`` as a console script: parse ``argv``, turn errors into exit codes."""
-    from hooks.errors import report_error
+    """Run ``command`` as a hook's console script, with ``defaults`` for its options."""
+    from hooks.errors import run_click
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        result = command.main(
-            args=args,
-            prog_name=prog_name,
-            standalone_mode=False,
-            obj=Options(),
-            default_map=dict(defaults),
-        )
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.ClickException as error:
-        error.show()
-        return EXIT_USAGE
-    except Exception as error:  # a user's mistake becomes one message; a bug re-raises
-        return report_error(error)
-    return result if isinstance(result, int) else EXIT_OK
+    return run_click(command, argv, prog_name, obj=Options(), default_map=defaults)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,6 @@ SQLAlchemy. Errors from the library become messages and exit codes here, in :fun
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Sequence
 
 import click
@@ -114,23 +113,9 @@ def cli(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code instead of exiting."""
-    from hooks.errors import brief_warnings, report_error
+    from hooks.errors import run_click
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        with brief_warnings():
-            result = cli.main(args=args, prog_name="revlib", standalone_mode=False)
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return EXIT_FAILED
-    except click.ClickException as error:
-        error.show()
-        return EXIT_USAGE
-    except Exception as error:  # translated into one message, or re-raised if unexpected
-        return report_error(error)
-    return result if isinstance(result, int) else EXIT_OK
+    return run_click(cli, argv, "revlib")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import click
@@ -54,3 +55,39 @@ def brief_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+
+
+def run_click(
+    command: click.Command,
+    argv: Sequence[str] | None,
+    prog_name: str,
+    *,
+    obj: object = None,
+    default_map: Mapping[str, object] | None = None,
+) -> int:
+    """Run a Click command as a console script and return its exit code.
+
+    The one place where Click's own exceptions and revlib's errors become exit codes (0 ok,
+    1 failed, 2 usage or input), shared by ``revlib`` and every hook entry point.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with brief_warnings():
+            result = command.main(
+                args=args,
+                prog_name=prog_name,
+                standalone_mode=False,
+                obj=obj,
+                default_map=None if default_map is None else dict(default_map),
+            )
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_FAILED
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except Exception as error:  # a user's mistake becomes one message; a bug re-raises
+        return report_error(error)
+    return result if isinstance(result, int) else 0

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -265,21 +264,9 @@ def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) 
 
 def run_command(command: click.Command, argv: Sequence[str] | None, prog_name: str) -> int:
     """Run ``command`` as a console script: its exit code, errors as messages."""
-    from hooks.errors import report_error
+    from hooks.errors import run_click
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        result: Any = command.main(
-            args=args, prog_name=prog_name, standalone_mode=False, obj=Options()
-        )
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except click.ClickException as error:
-        error.show()
-        return EXIT_USAGE
-    except Exception as error:  # a user's mistake becomes one message; a bug re-raises
-        return report_error(error)
-    return result if isinstance(result, int) else EXIT_OK
+    return run_click(command, argv, prog_name, obj=Options())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
