@@ -36,7 +36,8 @@ EXIT_FAILED = 1
     "--heads-file",
     "heads_file",
     metavar="PATH",
-    help="The heads file to check (default: heads.txt in the script directory, if there).",
+    help="The heads file to check (default: heads_file of [tool.revlib], else heads.txt in "
+    "the script directory, if there).",
 )
 @click.option(
     "--base",
@@ -51,7 +52,7 @@ def ci(ctx: click.Context, /, **cli: Any) -> int:
 
     environ = os.environ
     run = resolve_run(ctx, cli)
-    found = collect(run, *default_base(cli["base"], environ, run.settings.base))
+    found = collect(run, *default_base(cli["base"], environ, run.settings.base), cli["heads_file"])
     run.announce(found.report.findings)
     click.echo(text_report(found.report), nl=False)
     if environ.get("GITHUB_ACTIONS") == "true":
@@ -86,17 +87,19 @@ class Found:
     paths: dict[str, str] = field(default_factory=dict)
 
 
-def collect(run: Run, base: str, required: bool) -> Found:
-    """Lint, new heads and history edits against ``base``, and the heads file, for each
-    setup."""
+def collect(run: Run, base: str, required: bool, heads_file: str | None = None) -> Found:
+    """Lint, new heads and history edits against ``base``, and the heads file (``heads_file``,
+    else each setup's own), for each setup."""
+    from hooks.ci_heads_file import named_heads_files
     from hooks.git import open_repo
 
+    heads_files = named_heads_files(run.setups, heads_file)
     with open_repo(".") as repo:
         if required or _exists(repo, base):
             from hooks.new_heads import _commits
 
             commits = _commits(repo, base)
-            found = _compare(repo, run, base, commits)
+            found = _compare(repo, run, base, commits, heads_files)
             compared = compared_line(repo, base, commits[0])
             found.report = dataclasses.replace(found.report, compared=compared)
         else:
@@ -104,7 +107,7 @@ def collect(run: Run, base: str, required: bool) -> Found:
                 f"no {base} to compare with (pass --base REF, e.g. --base origin/main); "
                 "only the checked-out history was checked"
             )
-            found = _lint_only(run, note)
+            found = _lint_only(run, note, heads_files)
         found.repo_root = str(repo.root)
     return found
 
@@ -140,7 +143,9 @@ def _exists(repo: Any, ref: str) -> bool:
     return True
 
 
-def _compare(repo: Any, run: Run, base: str, commits: Any) -> Found:
+def _compare(
+    repo: Any, run: Run, base: str, commits: Any, heads_files: Sequence[str | None]
+) -> Found:
     from hooks.ci_heads_file import heads_file_findings
     from hooks.new_heads import WORKTREE, compare_setup
     from revlib.ci_report import CiReport
@@ -148,11 +153,11 @@ def _compare(repo: Any, run: Run, base: str, commits: Any) -> Found:
     problems: list[Finding] = []
     heads: list[str] = []
     parts: list[tuple[Any, set[str]]] = []
-    for setup in run.setups:
+    for setup, heads_file in zip(run.setups, heads_files, strict=True):
         compared = compare_setup(repo, run, setup, base, commits, WORKTREE, True)
         final = compared.final
         problems += combine(compared.findings, run.finish(setup, final.findings))
-        found = heads_file_findings(setup.environment(), final, run.settings.heads_file)
+        found = heads_file_findings(setup.environment(), final, heads_file)
         problems += run.finish(setup, found)
         heads += compared.heads
         parts.append((final, set(compared.changed)))
@@ -160,7 +165,7 @@ def _compare(repo: Any, run: Run, base: str, commits: Any) -> Found:
     return Found(CiReport(tuple(problems), tuple(heads), base=base, docs=docs, view=view))
 
 
-def _lint_only(run: Run, note: str) -> Found:
+def _lint_only(run: Run, note: str, heads_files: Sequence[str | None]) -> Found:
     from hooks import snapshots
     from hooks.ci_heads_file import heads_file_findings
     from revlib.ci_report import CiReport
@@ -169,7 +174,7 @@ def _lint_only(run: Run, note: str) -> Found:
     problems: list[Finding] = []
     heads: list[str] = []
     parts: list[tuple[Any, set[str]]] = []
-    for setup in run.setups:
+    for setup, heads_file in zip(run.setups, heads_files, strict=True):
         env = setup.environment()
         result = lint_sources(
             snapshots.worktree_sources(env),
@@ -179,7 +184,7 @@ def _lint_only(run: Run, note: str) -> Found:
             search_path=env.search_path,
         )
         problems += run.finish(setup, result.findings)
-        problems += run.finish(setup, heads_file_findings(env, result, run.settings.heads_file))
+        problems += run.finish(setup, heads_file_findings(env, result, heads_file))
         heads += result.heads
         parts.append((result, set()))
     view, docs = _picture(parts, heads)

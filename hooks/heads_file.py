@@ -1,9 +1,11 @@
 """``revlib heads-file update|check``, the ``revlib-heads-file`` hooks, and Alembic's
 ``post_write_hooks`` entry point: keep a committed file naming each branch's head.
 
-The file (``<script_location>/heads.txt`` unless ``--heads-file PATH``) is opt-in: ``update``
-creates it. Because both sides of a fork rewrite the same line, git stops with a conflict on it
-when two branches that each added a migration meet (see :mod:`revlib.heads_file`).
+The file (``<script_location>/heads.txt``, unless ``--heads-file PATH`` or the ``heads_file``
+of the setup's settings names another: :func:`hooks.setups.heads_file_of`) is opt-in:
+``update`` creates it. Because both sides of a fork rewrite the same line, git stops with a
+conflict on it when two branches that each added a migration meet (see
+:mod:`revlib.heads_file`).
 
 As an Alembic post-write hook (``type = console_scripts``, ``entrypoint = revlib-heads-file``)
 it runs after ``alembic revision`` writes a file, with that file's path as argument: the config
@@ -35,7 +37,8 @@ HEADS_FILE_OPTION = click.option(
     "--heads-file",
     "heads_file_path",
     metavar="PATH",
-    help="The heads file (default: heads.txt in the script directory).",
+    help="The heads file (default: heads_file of [tool.revlib], else heads.txt in the script "
+    "directory).",
 )
 CONFIG_OPTION = click.option(
     "-c",
@@ -80,7 +83,7 @@ def update(
     from revlib.heads_file import several_heads
 
     options = _options(ctx, config_file, files)
-    path = heads_file_path_for(options.load_script_directory(), heads_file_path)
+    path = setup_heads_file(options, heads_file_path)
     entries = current_entries(options, staged)
     recorded = read_heads_file(path)
     if recorded is not None and recorded.conflict is not None and several_heads(entries):
@@ -110,7 +113,7 @@ def check(
     from revlib.heads_file import compare
 
     options = _options(ctx, config_file, ())
-    path = heads_file_path_for(options.load_script_directory(), heads_file_path)
+    path = setup_heads_file(options, heads_file_path)
     entries = current_entries(options, staged)
     recorded = read_heads_file(path)
     fix = "run `revlib heads-file update` and commit it"
@@ -132,6 +135,14 @@ def check(
 
 
 # -- shared with `revlib rebase` ----------------------------------------------------------
+
+
+def setup_heads_file(options: Options, explicit: str | None) -> Path:
+    """The heads file of the one setup ``options`` name: ``--heads-file``, else the setup's
+    ``heads_file`` setting, else ``heads.txt`` in its script directory."""
+    from hooks.setups import heads_file_of
+
+    return heads_file_path_for(options.load_script_directory(), heads_file_of(options, explicit))
 
 
 def heads_file_path_for(script_dir: ScriptDirectory, explicit: str | None) -> Path:
@@ -244,7 +255,9 @@ def _display(path: Path) -> str:
 
 def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) -> Options:
     """The group's options, with ``-c``; without any config here, the nearest one above the
-    first of ``files`` (a post-write hook may run outside the project's directory)."""
+    first of ``files`` (a post-write hook may run outside the project's directory); in a
+    monorepo, the setup whose files changed (:func:`hooks.setups.one_setup`)."""
+    from hooks.setups import one_setup
     from revlib.config import find_default_config
 
     options = ctx.obj if isinstance(ctx.obj, Options) else Options()
@@ -253,7 +266,7 @@ def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) 
     if options.config_file or options.directory or os.environ.get("ALEMBIC_CONFIG"):
         return options
     if any(find_default_config(os.getcwd())) or not files:
-        return options
+        return one_setup(options)
     directory = Path(files[0]).resolve().parent
     for candidate in (directory, *directory.parents):
         ini_path, toml_path = find_default_config(str(candidate))

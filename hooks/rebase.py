@@ -161,10 +161,12 @@ class Project:
         from hooks import git_state, snapshots
         from hooks.heads_file import heads_file_path_for
         from hooks.rebase_journal import journal_path
+        from hooks.setups import heads_file_of, one_setup
 
+        options = one_setup(options)
         (env,) = snapshots.environments(options, (), ())
         script_dir = options.load_script_directory()
-        heads_file = heads_file_path_for(script_dir, heads_file_path)
+        heads_file = heads_file_path_for(script_dir, heads_file_of(options, heads_file_path))
         return cls(env, heads_file, git_state.repository_root(), journal_path(script_dir.dir))
 
     def apply(self, changes: Sequence[Change]) -> list[str]:

@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from revlib.lint import HeadPolicy
     from revlib.settings import Settings
 
-__all__ = ["BYPASS_VARIABLE", "Run", "Setup", "discover_configs", "pick_setup", "resolve"]
+__all__ = [
+    "BYPASS_VARIABLE",
+    "Run",
+    "Setup",
+    "discover_configs",
+    "heads_file_of",
+    "one_setup",
+    "pick_setup",
+    "resolve",
+]
 
 BYPASS_VARIABLE: Final = "REVLIB_ALLOW_HEADS"
 """Set to 1 for one commit or push to let extra heads through (reported as warnings)."""
@@ -214,6 +223,49 @@ def pick_setup(options: Options) -> Options | None:
     if len(changed) == 1:
         return changed[0].options
     raise CommandError(_ambiguous(setups, changed))
+
+
+def one_setup(options: Options) -> Options:
+    """``options`` naming the one setup a one-setup command acts on (:func:`pick_setup` in a
+    monorepo), so that it is picked once and its own settings can be found."""
+    if options.config_file or options.directory or os.environ.get("ALEMBIC_CONFIG"):
+        return options
+    return pick_setup(options) or options
+
+
+def heads_file_of(options: Options, explicit: str | None = None) -> str | None:
+    """The heads file of the setup ``options`` name: ``--heads-file`` when given, else the
+    ``heads_file`` of the settings nearest that setup (its own ``[revlib]`` section or
+    ``[tool.revlib]``, else the nearest above), relative to the file it came from; None for
+    the default (``heads.txt`` in the script directory).
+
+    Each setup of a monorepo keeps its own heads file: ``heads_file`` in settings that list
+    several setups would be one file for all of them, which each would overwrite.
+    """
+    from revlib.settings import SettingsError, load_settings
+
+    if explicit is not None:
+        return explicit
+    settings = load_settings(_home(options))
+    if settings.heads_file is None:
+        return None
+    if len(settings.configs) + len(settings.directories) > 1 or settings.discover:
+        raise SettingsError(
+            f"{settings.source}: heads_file names one heads file, but these settings list "
+            "several Alembic setups; set heads_file in each setup's own settings ([revlib] "
+            "in its alembic.ini, or [tool.revlib] in the pyproject.toml beside it)"
+        )
+    return settings.path(settings.heads_file)
+
+
+def _home(options: Options) -> str:
+    """Where the settings of the setup ``options`` name are looked up from: its script
+    directory (``-d``), its config file's directory, else the current directory (where
+    Alembic looks for the config)."""
+    if options.directory is not None:
+        return options.directory
+    config = options.config_file or os.environ.get("ALEMBIC_CONFIG")
+    return os.path.dirname(os.path.abspath(config)) if config else os.getcwd()
 
 
 def _with_changes(setups: Sequence[Setup]) -> list[Setup]:
