@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from revlib.script.revision import (
     CycleDetected,
@@ -19,6 +20,7 @@ from revlib.script.revision import (
     Revision,
     RevisionMap,
 )
+from tests.graphs import RevSpec, graphs
 
 
 def rmap(*specs: tuple[Any, ...]) -> RevisionMap:
@@ -199,3 +201,22 @@ def test_building_the_map_and_finding_heads_grows_linearly() -> None:
 
     small, large = work(2_500), work(10_000)
     assert large / small < 4 * 1.2, (small, large)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(specs=graphs(trouble=True))
+def test_the_linear_acyclicity_shortcut_never_changes_what_a_build_gives(
+    specs: list[RevSpec],
+) -> None:
+    """The build skips Alembic's reachability and cycle walks on graphs a linear check shows
+    sound; on every graph, sound or broken, the result (or error) equals the full walks'."""
+    from unittest import mock
+
+    from revlib.script import _rev_build, revision
+    from tests.oracle import make_map, outcome
+    from tests.test_revision_map_differential import _structure
+
+    shortcut = outcome(lambda: _structure(make_map(revision, specs)))
+    with mock.patch.object(_rev_build, "_plainly_acyclic", return_value=False):
+        full = outcome(lambda: _structure(make_map(revision, specs)))
+    assert shortcut == full

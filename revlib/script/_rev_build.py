@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from revlib.script import _rev_graph as graph
@@ -21,16 +20,30 @@ from revlib.script._rev_node import Revision, as_tuple
 Lookup = dict[Any, "Revision | None"]
 
 
-@dataclass
 class MapState:
-    """A built revision map. ``lookup`` holds ids, branch labels, ``None`` and ``()``."""
+    """A built revision map. ``lookup`` holds ids, branch labels, ``None`` and ``()``.
 
-    lookup: Lookup
-    load_order: dict[Any, int]
-    heads: tuple[str, ...]
-    real_heads: tuple[str, ...]
-    bases: tuple[str, ...]
-    real_bases: tuple[str, ...]
+    A plain class, not a dataclass: generating a dataclass's methods costs more at import
+    than building a small map does.
+    """
+
+    __slots__ = ("bases", "heads", "load_order", "lookup", "real_bases", "real_heads")
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        load_order: dict[Any, int],
+        heads: tuple[str, ...],
+        real_heads: tuple[str, ...],
+        bases: tuple[str, ...],
+        real_bases: tuple[str, ...],
+    ) -> None:
+        self.lookup = lookup
+        self.load_order = load_order
+        self.heads = heads
+        self.real_heads = real_heads
+        self.bases = bases
+        self.real_bases = real_bases
 
 
 class _OrderedSet:
@@ -97,7 +110,13 @@ def _build_map(revisions: Iterable[Revision]) -> MapState:
     normalize_dependencies(_unique(loaded), lookup)
     with_dependencies = any(rev.dependencies is not None for rev in loaded)
     _detect_cycles(
-        dict(by_id), heads, tuple(bases), real_heads, tuple(real_bases), with_dependencies
+        dict(by_id),
+        heads,
+        tuple(bases),
+        real_heads,
+        tuple(real_bases),
+        with_dependencies,
+        unique=len(by_id) == len(loaded),
     )
     lookup[None] = lookup[()] = None
     state = MapState(
@@ -117,18 +136,44 @@ def _unique(revisions: list[Revision]) -> list[Revision]:
 
 
 def _link_children(lookup: Lookup, heads: _OrderedSet, real_heads: _OrderedSet) -> None:
-    """Give every parent its children; a revision with a child is no longer a head."""
+    """Give every parent its children; a revision with a child is no longer a head.
+
+    Children are gathered first and given once: a parent with a single child (most of them)
+    gets a one-element set directly, which is what :meth:`Revision.add_nextrev` would leave;
+    any other parent gets its children through ``add_nextrev`` in the same order, so the sets
+    (and their iteration order) are the ones Alembic builds.
+    """
+    children: dict[Revision, list[Revision]] = {}
     for rev in list(lookup.values()):
         assert rev is not None
-        for down_id in rev._all_down_revisions:
+        down = rev.down_revision
+        if type(down) is str and not rev._resolved_dependencies:  # the common case
+            versioned: tuple[str, ...] = (down,)
+            all_down = versioned
+        else:
+            versioned, all_down = rev._versioned_down_revisions, rev._all_down_revisions
+        for down_id in all_down:
             if down_id not in lookup:
                 warn(f"Revision {down_id} referenced from {rev} is not present")
             parent = lookup[down_id]
             assert parent is not None
-            parent.add_nextrev(rev)
-            if down_id in rev._versioned_down_revisions:
+            kids = children.get(parent)
+            if kids is None:
+                children[parent] = [rev]
+            else:
+                kids.append(rev)
+            if down_id in versioned:
                 heads.discard(parent)
             real_heads.discard(parent)
+    for parent, kids in children.items():
+        only = kids[0]
+        if len(kids) == 1 and not parent._all_nextrev and not parent.nextrev:
+            parent._all_nextrev = frozenset((only.revision,))
+            if parent.revision in only._versioned_down_revisions:
+                parent.nextrev = parent._all_nextrev
+        else:
+            for kid in kids:
+                parent.add_nextrev(kid)
 
 
 def map_branch_labels(revisions: Iterable[Revision], lookup: Lookup) -> None:
@@ -219,13 +264,27 @@ def _detect_cycles(
     real_heads: _OrderedSet,
     real_bases: tuple[Revision, ...],
     with_dependencies: bool = True,
+    *,
+    unique: bool = False,
 ) -> None:
     """Alembic's reachability test for cycles, then a strongly-connected-component check.
 
-    Without any ``depends_on``, the dependency graph is the ``down_revision`` graph (same
-    edges, heads and bases), so its checks could only repeat the first ones and are skipped.
+    Both pass on a graph :func:`_plainly_acyclic` accepts whose ids are ``unique`` (no file
+    was loaded twice), so they run only on the others, where they decide which error is raised
+    and how. Without any ``depends_on``, the dependency graph is the ``down_revision`` graph
+    (same edges, heads and bases), so its checks could only repeat the first ones and are
+    skipped.
     """
     if not by_id:
+        return
+    if (
+        unique
+        and _plainly_acyclic(by_id, graph.versioned_parents, set(heads), bases)
+        and (
+            not with_dependencies
+            or _plainly_acyclic(by_id, graph.all_parents, set(real_heads), real_bases)
+        )
+    ):
         return
     _check_reachable(
         by_id, heads, bases, graph.versioned_parents, graph.versioned_children, CycleDetected
@@ -242,6 +301,49 @@ def _detect_cycles(
     _check_strongly_connected(by_id, graph.versioned_parents, CycleDetected)
     if with_dependencies:
         _check_strongly_connected(by_id, graph.all_parents, DependencyCycleDetected)
+
+
+def _plainly_acyclic(
+    by_id: dict[str, Revision],
+    parents: graph.Edges,
+    heads: set[Revision],
+    bases: tuple[Revision, ...],
+) -> bool:
+    """True for a graph on which the cycle checks below cannot fail, found in linear time.
+
+    That is: every edge names a revision id of the map (no branch label, nothing missing), the
+    edges form no cycle (Kahn's algorithm places every revision), every revision without
+    parents is a base and every one without children a head. Then each revision lies on a
+    path from a base to a head, which is all the reachability test asks, and no component is
+    strongly connected. False means "not
+    shown", not "cyclic": the full checks then decide.
+    """
+    waiting: dict[str, int] = {}
+    children: dict[str, list[str]] = {}
+    base_set = set(bases)
+    for rev_id, rev in by_id.items():
+        if rev.revision != rev_id:
+            return False
+        count = 0
+        for parent_id in parents(rev):
+            if parent_id not in by_id:
+                return False
+            children.setdefault(parent_id, []).append(rev_id)
+            count += 1
+        if not count and rev not in base_set:
+            return False
+        waiting[rev_id] = count
+    if any(rev_id not in children and rev not in heads for rev_id, rev in by_id.items()):
+        return False
+    ready = [rev_id for rev_id, count in waiting.items() if not count]
+    placed = 0
+    while ready:
+        placed += 1
+        for child in children.get(ready.pop(), ()):
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.append(child)
+    return placed == len(by_id)
 
 
 def _check_reachable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -9,6 +10,7 @@ from revlib.script._rev_errors import DependencyLoopDetected, LoopDetected, Revi
 
 _T = TypeVar("_T")
 _ILLEGAL_ID_CHARACTERS = frozenset("@-+:")
+_ILLEGAL_ID_PATTERN = re.compile("[@+:-]")
 
 
 def to_tuple(value: Any, default: tuple[Any, ...] | None = None) -> tuple[Any, ...] | None:
@@ -116,13 +118,20 @@ class Revision:
         dependencies: str | Sequence[str] | None = None,
         branch_labels: str | Sequence[str] | None = None,
     ) -> None:
-        if down_revision and revision in as_tuple(down_revision):
+        single = type(down_revision) is str  # the common case, spared the general calls
+        if down_revision and (
+            revision == down_revision if single else revision in as_tuple(down_revision)
+        ):
             raise LoopDetected(revision)
+        if single:
+            self.down_revision = down_revision  # type: ignore[assignment]
+        else:
+            self.down_revision = _scalar(down_revision)
         if dependencies is not None and revision in as_tuple(dependencies):
             raise DependencyLoopDetected(revision)
-        self.verify_rev_id(revision)
+        if type(revision) is not str or _ILLEGAL_ID_PATTERN.search(revision) is not None:
+            self.verify_rev_id(revision)
         self.revision = revision
-        self.down_revision = _scalar(down_revision)
         self.dependencies = _scalar(dependencies)
         self._orig_branch_labels = as_tuple(branch_labels)
         self.branch_labels = set(self._orig_branch_labels)
