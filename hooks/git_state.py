@@ -30,6 +30,7 @@ __all__ = [
     "merge_base",
     "read_stages",
     "repository_root",
+    "shared_branch",
     "unmerged_paths",
 ]
 
@@ -157,6 +158,36 @@ def merge_base(root: Path, *commits: str) -> str | None:
     """The best common ancestor of ``commits``, or None for unrelated histories."""
     status, out = _git(root, "merge-base", *commits)
     return out.strip() if status == 0 else None
+
+
+def shared_branch(root: Path) -> str | None:
+    """The remote branch that work here lands on, as git records it: ``origin``'s default
+    branch (``refs/remotes/origin/HEAD``, set by ``git clone`` and ``git remote set-head``),
+    else the default branch of the remote the current branch tracks; named like
+    ``origin/main``. None when git records neither (no remote, a remote whose HEAD was never
+    recorded, or one that points at a branch no longer fetched)."""
+    remotes = ["origin"]
+    tracked = _tracked_remote(root)
+    if tracked is not None and tracked != "origin":
+        remotes.append(tracked)
+    for remote in remotes:
+        status, out = _git(
+            root, "rev-parse", "--abbrev-ref", "--verify", "--quiet", f"refs/remotes/{remote}/HEAD"
+        )
+        name = out.strip()
+        if status == 0 and name and name != f"{remote}/HEAD":
+            return name
+    return None
+
+
+def _tracked_remote(root: Path) -> str | None:
+    """The remote the current branch pulls from (``branch.<name>.remote``), if any."""
+    status, out = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    if status != 0:
+        return None  # detached HEAD
+    status, out = _git(root, "config", "--get", f"branch.{out.strip()}.remote")
+    remote = out.strip()
+    return remote if status == 0 and remote and remote != "." else None
 
 
 def read_stages(root: Path, path: str) -> dict[int, bytes]:

@@ -5,9 +5,13 @@ the version files of the base (``HEAD`` by default, the ``base`` of ``[tool.revl
 set, ``--base origin/main`` in CI), with on top every version file this branch added, changed,
 renamed or deleted since the merge base of the base and ``HEAD``, and what is staged (or, with
 ``--worktree``, what is on disk; the pre-push hook uses the pushed commit). Every head beyond
-the base's own is blamed on the file that made it. Against a base that is shared (given or
-configured, not the hook's implicit ``HEAD``) the migrations it already has must not change
-(:mod:`revlib.history`).
+the base's own is blamed on the file that made it.
+
+The migrations of a shared branch must not change (:mod:`revlib.history`): against a base that
+is given or configured, those of the base; with the hook's implicit ``HEAD``, which is not
+shared, those of the remote's default branch (``origin/HEAD``, see
+:func:`hooks.git_state.shared_branch`) when git records one, and none otherwise. The branch's
+own commits are not shared yet: amending a migration made on it is no finding.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ Commits = tuple[str | None, str | None, str | None]
 
 
 def new_heads_report(run: Run, base: str, *, staged: bool, history: bool) -> Report:
-    """New heads and new problems of each setup relative to ``base``, and (``history``) the
-    edits of migrations ``base`` already has."""
+    """New heads and new problems of each setup relative to ``base``, and the edits of
+    migrations a shared branch already has: ``base``'s when ``history`` (a base given or
+    configured), else (the hook's implicit ``HEAD``) the remote's default branch's, if any."""
     from hooks.git import open_repo
 
     problems: list[Finding] = []
@@ -41,11 +46,49 @@ def new_heads_report(run: Run, base: str, *, staged: bool, history: bool) -> Rep
     with open_repo(".") as repo:
         commits = _commits(repo, base)
         ours = INDEX if staged else WORKTREE
+        shared = None if history else shared_base(repo)
         for setup in run.setups:
             compared = compare_setup(repo, run, setup, base, commits, ours, history)
-            problems += compared.findings
+            found = list(compared.findings)
+            if shared is not None:
+                found += run.finish(setup, history_against(repo, setup, *shared, ours))
+                found.sort(key=lambda f: (f.path or "", f.line or 0))
+            problems += found
             heads += compared.heads
     return Report(tuple(problems), tuple(heads))
+
+
+def shared_base(repo: GitRepo) -> tuple[str, Commits] | None:
+    """The remote's default branch (named as in messages, e.g. ``origin/main``) and its
+    commits, as the branch whose migrations are protected when no base is given or configured;
+    None when git records none, or cannot tell where HEAD forked from it (a shallow clone,
+    unrelated histories): an implicit base is a courtesy, never an error."""
+    from hooks.git_state import shared_branch
+    from revlib.util.exc import CommandError
+
+    name = shared_branch(repo.root)
+    if name is None:
+        return None
+    try:
+        return name, _commits(repo, name)
+    except CommandError:
+        return None
+
+
+def history_against(
+    repo: GitRepo, setup: Setup, name: str, commits: Commits, ours: str
+) -> list[Finding]:
+    """Edits of the migrations that the shared branch ``name`` has, once ``ours`` lands on
+    it: the branch's own, which it does not have, may change freely."""
+    from hooks.git import relative_locations
+    from revlib.history import history_findings
+
+    env = setup.environment()
+    locations = relative_locations(repo.root, env.locations)
+    base_files, final_files, change = _landing(repo, env, locations, name, commits, ours)
+    if not change.changed and not change.deleted:
+        return []
+    return history_findings(base_files, final_files, base_name=name, search_path=env.search_path)
 
 
 INDEX = ":index"

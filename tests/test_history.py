@@ -223,7 +223,7 @@ def test_the_commit_hook_checks_history_against_the_configured_base(
     labelled = email.read_text().replace("] = None", "] = ('mail',)", 1)
     email.write_text(labelled)
     project.git("add", EMAIL_FILE)
-    assert new_heads([]) == 0  # against HEAD, which is not shared: history is not checked
+    assert new_heads([]) == 0  # no remote, no base: nothing shared to protect
     project.write("pyproject.toml", '[tool.revlib]\nbase = "main"\n')
     assert new_heads([]) == 1
     assert capsys.readouterr().out == (
