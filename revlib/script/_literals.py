@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 TRACKED_NAMES: Final = ("revision", "down_revision", "branch_labels", "depends_on")
 DOC_NAME: Final = "__doc__"
@@ -56,12 +56,19 @@ _VALUE = "|".join(
         rf"\{{{_WS}{_ITEMS}{_WS}(?:,{_WS})?\}}",
     )
 )
-_ASSIGNMENT = re.compile(
+
+
+@lru_cache(maxsize=1)
+def _assignment_pattern() -> re.Pattern[str]:
+    """Compiled on first use: it takes milliseconds, and the template path rarely needs it."""
     # Two levels of subscripts (``Union[str, Sequence[str], None]``) cover Alembic's templates;
-    # a third would make this pattern four times longer, and compiling it the largest part of
-    # importing the reader. Deeper annotations take the ast path, to the same result.
-    rf"({_NAME})(?:{_WS}:{_WS}({_annotation_pattern(2)}))?{_WS}={_WS}({_VALUE}){_END}"
-)
+    # a third would make this pattern four times longer. Deeper annotations take the ast path,
+    # to the same result.
+    return re.compile(
+        rf"({_NAME})(?:{_WS}:{_WS}({_annotation_pattern(2)}))?{_WS}={_WS}({_VALUE}){_END}"
+    )
+
+
 _STRING_TOKEN = re.compile(_STR)
 _BLANK = re.compile(_END)
 _IMPORT = re.compile(rf"import[ \t]+([^#]*?){_END}")
@@ -78,6 +85,133 @@ class FastHeader:
 
     values: dict[str, tuple[object, int]] = field(default_factory=dict)
     docstring: str | None = None
+
+
+# The template path: one regular expression over the whole header, for the headers Alembic's
+# templates write. Everything it accepts is valid Python that binds exactly the values it reads.
+_LINE_END = r"[ \t]*(?:#[^\n]*)?\n"  # the rest of a line: spaces, an optional comment
+_QUOTED = r"""'[^'\\\n]*'|"[^"\\\n]*\""""  # a string on one line, without escapes
+_DOCSTRING = (  # no backslashes; a triple-quoted body never holds three quotes in a row
+    r'"""[^"\\]*(?:""?(?!")[^"\\]*)*"""'
+    r"|'''[^'\\]*(?:''?(?!')[^'\\]*)*'''"
+    rf"|{_QUOTED}"
+)
+_TEMPLATE_ITEMS = rf"(?:(?:{_QUOTED}){_WS}(?:,{_WS}(?:{_QUOTED}){_WS})*(?:,{_WS})?)?"
+_TEMPLATE_VALUE = rf"None|{_QUOTED}|\({_WS}{_TEMPLATE_ITEMS}\)|\[{_WS}{_TEMPLATE_ITEMS}\]"
+
+
+def _template_assignment(name: str) -> str:
+    """``name = value`` or ``name: annotation = value``; groups: annotation, value."""
+    # (The annotation keeps its trailing spaces: a lazy repeat would cost a test per character.)
+    return rf"{name}(?:{_WS}:{_WS}([^=\n#]+)|{_WS})={_WS}({_TEMPLATE_VALUE}){_LINE_END}"
+
+
+_TEMPLATE: Final = re.compile(
+    # Comment lines and the docstring; import and comment lines; the four assignments in the
+    # templates' order (the last two optional, as in old templates); comment lines.
+    rf"(?:(?:{_LINE_END})*({_DOCSTRING}){_LINE_END})?"
+    rf"((?:(?:import|from)[ \t][^\n]*\n|{_LINE_END})*)"
+    + _template_assignment("revision")
+    + _template_assignment("down_revision")
+    + rf"(?:{_template_assignment('branch_labels')})?"
+    + rf"(?:{_template_assignment('depends_on')})?"
+    + rf"(?:{_LINE_END})*"
+)
+# (group of the annotation, group of the value, name) for each assignment of _TEMPLATE
+_TEMPLATE_GROUPS: Final = (
+    (3, 4, "revision"),
+    (5, 6, "down_revision"),
+    (7, 8, "branch_labels"),
+    (9, 10, "depends_on"),
+)
+_TRIPLE_QUOTES: Final = ('"""', "'''")
+
+
+class TemplateHeader(NamedTuple):  # a tuple: cheaper to build than a dataclass
+    """What the template path read: the value and line of each name assigned, and the
+    docstring as written (before :func:`compiled_docstring`)."""
+
+    values: dict[str, object]
+    lines: dict[str, int]
+    docstring: str | None
+
+
+def template_header(text: str) -> TemplateHeader | None:
+    """Read a header shaped like Alembic's templates with one regular expression, or return
+    ``None`` when it is shaped any other way (the caller then tries :func:`fast_header`).
+
+    ``text`` is the decoded header, with ``\\n`` newlines only, ending with one."""
+    match = _TEMPLATE.fullmatch(text)
+    if match is None or not _plain_imports(match.group(2)):
+        return None
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    line = text.count("\n", 0, match.start(4)) + 1  # the assignments are on consecutive lines
+    for annotation_group, value_group, name in _TEMPLATE_GROUPS:
+        value = match.group(value_group)
+        if value is None:
+            continue
+        annotation = match.group(annotation_group)
+        if annotation is not None and not _plain_annotation(annotation):
+            return None
+        values[name] = _template_value(value)
+        lines[name] = line
+        line += 1
+    docstring = match.group(1)
+    if docstring is not None:
+        docstring = docstring[3:-3] if docstring[:3] in _TRIPLE_QUOTES else docstring[1:-1]
+    return TemplateHeader(values, lines, docstring)
+
+
+def _template_value(text: str) -> object:
+    if text == "None":
+        return None
+    if text[0] in "'\"":
+        return text[1:-1]
+    return _literal_value(text)  # a tuple or a list of strings
+
+
+@lru_cache(maxsize=256)  # a project's headers share the same few import blocks
+def _plain_imports(block: str) -> bool:
+    """Whether the lines between the docstring and the assignments are only comments and
+    imports that bind no name the reader follows, ``from __future__`` ones first."""
+    futures_allowed = True
+    for line in block.split("\n")[:-1]:
+        if _BLANK.fullmatch(line):
+            continue
+        future = _import_statement(line)
+        if future is None or (future and not futures_allowed):
+            return False
+        futures_allowed = future
+    return True
+
+
+_ANNOTATION_CHARS: Final = re.compile(r"[A-Za-z0-9_.,|\[\] \t]+")
+_ANNOTATION_NODES: Final = (
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Tuple,
+    ast.Constant,
+    ast.BinOp,
+    ast.BitOr,
+    ast.Load,
+)
+
+
+@lru_cache(maxsize=256)  # and the same few annotations
+def _plain_annotation(annotation: str) -> bool:
+    """Whether ``annotation`` is made of names, attributes, subscripts and ``|`` only: valid
+    in ``name: annotation = value``, binding nothing, calling nothing."""
+    if not _ANNOTATION_CHARS.fullmatch(annotation):
+        return False
+    try:
+        tree = ast.parse(f"x: {annotation}")
+    except SyntaxError:
+        return False
+    (statement,) = tree.body
+    assert isinstance(statement, ast.AnnAssign)
+    return all(isinstance(node, _ANNOTATION_NODES) for node in ast.walk(statement.annotation))
 
 
 def build_set(items: Sequence[object], *, all_constant: bool) -> set[object]:
@@ -247,7 +381,7 @@ def _ordinary_identifiers(names: list[str]) -> bool:
 
 
 def _assignment(line: str, line_number: int, result: FastHeader) -> bool:
-    match = _ASSIGNMENT.fullmatch(line)
+    match = _assignment_pattern().fullmatch(line)
     if match is None:
         return False
     name, annotation, value = match.groups()

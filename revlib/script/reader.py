@@ -20,6 +20,7 @@ import enum
 import io
 import os
 import re
+import stat
 import tokenize
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,9 @@ def parse_header(source: bytes, path: str, *, search_path: Sequence[str] = ()) -
 def read_header(path: str | os.PathLike[str], *, search_path: Sequence[str] = ()) -> Header:
     """Read the header of the migration file at ``path``, reading no further than needed."""
     name = os.fspath(path)
+    small = _read_small_file(name)
+    if small is not None:
+        return _read(small, name, search_path, complete=True, load_all=lambda: small)
     try:
         with open_regular(name) as stream:
             data, complete = _read_until_header_end(stream)
@@ -158,6 +162,44 @@ _HINTS: Final = {
     ),
     "depends_on": "write it as a literal string, tuple of strings or None, e.g. depends_on = None",
 }
+
+
+_SMALL_FILE: Final = 1 << 16
+# Non-blocking, so that opening a named pipe does not wait for a writer; binary on Windows.
+_OPEN_FLAGS: Final = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read_small_file(path: str) -> bytes | None:
+    """The whole file, in one ``read`` if it is a regular file of at most 64 KiB; ``None``
+    for anything else (an error, a pipe, a large file), which ``open_regular`` then handles.
+
+    Most version files are a few KiB: this costs half of what ``open`` and a buffered read
+    cost, and a fifth of the time of reading a header at all."""
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(descriptor)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _SMALL_FILE:
+            return None
+        data = os.read(descriptor, st.st_size + 1)
+        if len(data) == st.st_size:
+            return data
+        parts = [data]  # the file changed size since fstat: read on to its end
+        while parts[-1]:
+            parts.append(os.read(descriptor, _CHUNK))
+        return b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def _read_until_header_end(stream: BinaryIO) -> tuple[bytes, bool]:
@@ -196,6 +238,10 @@ def _read(
 ) -> Header:
     """The header of ``data`` (the whole file when ``complete``, else a prefix that contains the
     header's end; ``load_all`` gives the rest if the header alone does not parse)."""
+    if fast_path:
+        header = _template_read(data, path)
+        if header is not None:
+            return header
     match = _HEADER_END.search(data)
     source = _source_text(data if match is None else data[: match.start()], data, path)
     if fast_path and not source.undecodable:
@@ -215,6 +261,72 @@ def _read(
             raise _parse_error(path, error, source) from None
     _check_undecodable_strings(path, tree, source)
     return _ast_result(path, tree, search_path)
+
+
+_END_LINES: Final = (b"\ndef", b"\nclass", b"\n@", b"\nasync")
+
+
+def _template_read(data: bytes, path: str) -> Header | None:
+    """The header read by ``_literals.template_header``, when the bytes need none of the care
+    ``_source_text`` takes: UTF-8 without a BOM or coding cookie, no CR, NUL or conflict marker.
+    ``None`` to leave the file to the exact path."""
+    end = _header_end(data)
+    head = data[:end]
+    if (
+        b"\r" in head
+        or b"\x00" in head
+        or b"<<<<<<<" in head
+        or b">>>>>>>" in head
+        or b"|||||||" in head
+        or data.startswith(_BOM)
+        or b"coding" in data[: _second_line_end(data)]  # maybe a coding cookie
+    ):
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.endswith("\n"):
+        text += "\n"  # as Python's tokenizer does at the end of a file
+    fast = _literals.template_header(text)
+    if fast is None:
+        return None
+    values = fast.values
+    docstring = None if fast.docstring is None else _literals.compiled_docstring(fast.docstring)
+    return Header(
+        path,
+        revision=values.get("revision", MISSING),
+        down_revision=values.get("down_revision", MISSING),
+        branch_labels=values.get("branch_labels", MISSING),
+        depends_on=values.get("depends_on", MISSING),
+        docstring=docstring,
+        lines=MappingProxyType(fast.lines),
+    )
+
+
+def _header_end(data: bytes) -> int:
+    """Where ``_HEADER_END`` first matches (else ``len(data)``), found with ``bytes.find``
+    where a line starting with def, class, @ or async ends the header after a ``\n``.
+
+    (An earlier end after a ``\r`` is missed, but then the header holds a ``\r`` and
+    ``_template_read`` does not use it.)"""
+    if data[:1] not in (b"d", b"c", b"a", b"@"):
+        end = len(data)
+        for needle in _END_LINES:
+            found = data.find(needle, 0, end)
+            if found != -1:
+                end = found
+        if end == len(data) or _HEADER_END.match(data, end + 1):
+            return min(end + 1, len(data))
+    match = _HEADER_END.search(data)
+    return len(data) if match is None else match.start()
+
+
+def _second_line_end(data: bytes) -> int:
+    """Where the second line ends (the lines that may hold a coding cookie)."""
+    first = data.find(b"\n")
+    second = -1 if first == -1 else data.find(b"\n", first + 1)
+    return len(data) if second == -1 else second
 
 
 @dataclass(frozen=True)
