@@ -2,10 +2,10 @@
 
 It lints the checked-out history (as ``revlib check``), compares it with the base branch (as
 ``revlib check --base``: ``--base``, else ``origin/$GITHUB_BASE_REF`` in a pull request, else
-``origin/HEAD``), and checks the heads file when the project keeps one. Under GitHub Actions
-(``GITHUB_ACTIONS=true``) it also prints one workflow command per problem, appends a Markdown
-job summary to ``$GITHUB_STEP_SUMMARY`` and writes the ``heads`` and ``ok`` outputs to
-``$GITHUB_OUTPUT``. Exit 1 when anything is an error.
+``origin/HEAD``, named by the branch it points at), and checks the heads file when the project
+keeps one. Under GitHub Actions (``GITHUB_ACTIONS=true``) it also prints one workflow command
+per problem, appends a Markdown job summary to ``$GITHUB_STEP_SUMMARY`` and writes the
+``heads`` and ``ok`` outputs to ``$GITHUB_OUTPUT``. Exit 1 when anything is an error.
 """
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ def collect(run: Run, base: str, required: bool, heads_file: str | None = None) 
 
     heads_files = named_heads_files(run.setups, heads_file)
     with open_repo(".") as repo:
+        if not required:
+            base = _guessed(repo, base)
         if required or _exists(repo, base):
             from hooks.new_heads import _commits
 
@@ -110,6 +112,16 @@ def collect(run: Run, base: str, required: bool, heads_file: str | None = None) 
             found = _lint_only(run, note, heads_files)
         found.repo_root = str(repo.root)
     return found
+
+
+def _guessed(repo: Any, base: str) -> str:
+    """``origin/HEAD`` by the branch it stands for (``origin/main``, as the commit hook names
+    it: :func:`hooks.git_state.shared_branch`), so that messages name a real branch."""
+    from hooks.git_state import shared_branch
+
+    if base != "origin/HEAD":
+        return base
+    return shared_branch(repo.root) or base
 
 
 def compared_line(repo: Any, base: str, commit: str | None) -> str:

@@ -166,18 +166,20 @@ def shared_branch(root: Path) -> str | None:
     else the default branch of the remote the current branch tracks; named like
     ``origin/main``. None when git records neither (no remote, a remote whose HEAD was never
     recorded, or one that points at a branch no longer fetched)."""
-    remotes = ["origin"]
-    tracked = _tracked_remote(root)
-    if tracked is not None and tracked != "origin":
-        remotes.append(tracked)
-    for remote in remotes:
-        status, out = _git(
-            root, "rev-parse", "--abbrev-ref", "--verify", "--quiet", f"refs/remotes/{remote}/HEAD"
-        )
-        name = out.strip()
-        if status == 0 and name and name != f"{remote}/HEAD":
-            return name
-    return None
+    found = _remote_default(root, "origin")
+    if found is not None:
+        return found
+    tracked = _tracked_remote(root)  # asked only now: one git call in the common case
+    return _remote_default(root, tracked) if tracked not in (None, "origin") else None
+
+
+def _remote_default(root: Path, remote: str | None) -> str | None:
+    """``<remote>/<branch>`` that ``refs/remotes/<remote>/HEAD`` points at, if it resolves."""
+    status, out = _git(
+        root, "rev-parse", "--abbrev-ref", "--verify", "--quiet", f"refs/remotes/{remote}/HEAD"
+    )
+    name = out.strip()
+    return name if status == 0 and name and name != f"{remote}/HEAD" else None
 
 
 def _tracked_remote(root: Path) -> str | None:

@@ -312,12 +312,13 @@ def test_push_build_with_origin_head_compares_with_it(tmp_path: Path) -> None:
     del env["GITHUB_BASE_REF"]
     result = revlib_ci(work, env)
     assert result.returncode == 1
-    assert f"new-head {POINTS} revises {EMAIL} ({EMAIL_FILE}), which origin/HEAD already" in (
+    # named by the branch origin/HEAD stands for, as the commit hook names it
+    assert f"new-head {POINTS} revises {EMAIL} ({EMAIL_FILE}), which origin/main already" in (
         result.stdout
     )
-    assert when_fetched(result.stdout).startswith(compared(work, "origin/HEAD", False) + "\n")
+    assert when_fetched(result.stdout).startswith(compared(work, "origin/main", False) + "\n")
     summary = when_fetched(Path(env["GITHUB_STEP_SUMMARY"]).read_text())
-    assert f"\n\nC{compared(work, 'origin/HEAD', False)[1:]}.\n\n" in summary
+    assert f"\n\nC{compared(work, 'origin/main', False)[1:]}.\n\n" in summary
 
 
 @pytest.mark.parametrize(
