@@ -24,6 +24,7 @@ from revlib.findings import CODES, OPTIONAL_CODES, Finding, format_text, to_json
 if TYPE_CHECKING:
     from hooks.setups import Run
     from hooks.snapshots import Environment
+    from revlib._lint_cache import LintCache
     from revlib.lint import Sides
     from revlib.sources import SourceFile
 
@@ -184,13 +185,15 @@ def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
 
 def lint_report(run: Run, *, staged: bool) -> Report:
     """Lint each setup, from the index (``staged``) or the work tree."""
+    from hooks.snapshots import lint_cache
     from revlib.lint import lint_sources
 
     problems: list[Finding] = []
     heads: list[str] = []
     for setup in run.setups:
         env = setup.environment()
-        files, sides = read_with_sides(env, staged)
+        cache = lint_cache(env)
+        files, sides = read_with_sides(env, staged, cache)
         result = lint_sources(
             files,
             allowed_heads=run.policy(env),
@@ -198,15 +201,20 @@ def lint_report(run: Run, *, staged: bool) -> Report:
             file_template=env.file_template,
             search_path=env.search_path,
             sides=sides,
+            cache=cache,
         )
+        if cache is not None:  # from the index, files only on disk were not seen
+            cache.save(complete=not staged)
         problems += run.finish(setup, result.findings)
         heads += result.heads
     return Report(tuple(problems), tuple(heads))
 
 
-def read_with_sides(env: Environment, staged: bool) -> tuple[list[SourceFile], Sides | None]:
+def read_with_sides(
+    env: Environment, staged: bool, cache: LintCache | None = None
+) -> tuple[list[SourceFile], Sides | None]:
     """The version files; from the index also what is staged beyond HEAD, so that messages
-    can say which head the commit adds."""
+    can say which head the commit adds. Blobs the ``cache`` knows are not read."""
     if not staged:
         (files,) = read_sources([env], False)
         return files, None
@@ -215,11 +223,12 @@ def read_with_sides(env: Environment, staged: bool) -> tuple[list[SourceFile], S
     from hooks.snapshots import display_path
     from revlib.lint import Sides
 
+    known = None if cache is None else (lambda blob: cache.known(blob) is not None)
     with open_repo(".") as repo:
         locations = relative_locations(repo.root, env.locations)
         index = snapshots.index_snapshot(repo, locations)
         head = snapshots.commit_snapshot(repo, repo.head(), locations)
-        files = snapshots.to_sources(repo, index, locations, env.recursive)
+        files = snapshots.to_sources(repo, index, locations, env.recursive, known)
     changed = {
         display_path(repo.root / path)
         for path, entry in index.items()

@@ -1,20 +1,22 @@
-"""Everything revlib asks of git, in one module: the only one that imports GitPython.
+"""Everything revlib asks of git, in one module, through the ``git`` command itself.
 
 Files are read from the object database, never checked out: listings come from one ``git
-ls-files`` (the index) or from tree objects (a commit), and contents from GitPython's persistent
-``git cat-file --batch`` process, so a hundred files cost one process, not a hundred. Paths
-are repository-relative POSIX strings, decoded as git stores them (any unicode, any spaces).
-Every failure a user can cause (not a repository, an unknown ref, a shallow clone) becomes a
-:class:`~revlib.util.exc.CommandError` that says what to do.
+ls-files`` (the index) or ``git ls-tree`` (a commit), and contents from one ``git cat-file
+--batch`` round trip for all the blobs wanted, so a hundred files cost one process, not a
+hundred. git is run directly (a list of arguments, no shell, English messages): importing
+GitPython would cost more than a cached check. Paths are repository-relative POSIX strings,
+decoded as git stores them (any unicode, any spaces). Every failure a user can cause (not a
+repository, an unknown ref, a shallow clone) becomes a :class:`~revlib.util.exc.CommandError`
+that says what to do.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import subprocess
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from revlib.util.exc import CommandError
 
@@ -30,28 +32,42 @@ _UNSHALLOW_HINT = (
 )
 
 
-def _gitpython() -> Any:
+def _git(args: Sequence[str], cwd: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``git args`` in ``cwd``: exit status, output, errors (messages in English)."""
+    env = dict(os.environ, LANGUAGE="C", LC_ALL="C")
     try:
-        import git
-    except ImportError as error:  # GitPython raises ImportError when git is not installed
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=env,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as error:  # no git on PATH, or it cannot run
         raise CommandError(f"cannot use git: {error}") from None
-    return git
+    return done.returncode, done.stdout, done.stderr
 
 
 def open_repo(start: str | os.PathLike[str]) -> GitRepo:
     """The work tree holding ``start`` (a CommandError outside one)."""
-    git = _gitpython()
-    try:
-        repo = git.Repo(os.fspath(start), search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    where = os.path.abspath(start)
+    status, out, _ = (
+        _git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], where)
+        if os.path.isdir(where)
+        else (1, b"", b"")
+    )
+    if status != 0:
         raise CommandError(
-            f"{os.path.abspath(start)} is not inside a git repository; run in a clone, "
+            f"{where} is not inside a git repository; run in a clone, "
             "or drop --staged/--base to read the files on disk"
-        ) from None
-    if repo.bare or repo.working_tree_dir is None:
-        repo.close()
-        raise CommandError(f"{repo.git_dir} is a bare repository: it has no index or work tree")
-    return GitRepo(repo)
+        )
+    bare, git_dir = os.fsdecode(out).splitlines()[:2]
+    status, out, _ = _git(["rev-parse", "--show-toplevel"], where)
+    if bare == "true" or status != 0 or not out.strip():
+        raise CommandError(f"{git_dir} is a bare repository: it has no index or work tree")
+    return GitRepo(os.fsdecode(out.rstrip(b"\n")))
 
 
 def blob_id(data: bytes, hex_length: int = 40) -> str:
@@ -63,11 +79,10 @@ def blob_id(data: bytes, hex_length: int = 40) -> str:
 
 
 class GitRepo:
-    """A work tree and its object database; use as a context manager to stop git's helpers."""
+    """A work tree and its object database (a context manager, as it once held processes)."""
 
-    def __init__(self, repo: Any) -> None:
-        self._repo = repo
-        self.root = Path(repo.working_tree_dir)
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
 
     def __enter__(self) -> GitRepo:
         return self
@@ -81,20 +96,18 @@ class GitRepo:
         self.close()
 
     def close(self) -> None:
-        """Stop the persistent ``cat-file`` processes."""
-        self._repo.close()
+        """Nothing to stop: every git process has ended when its answer is read."""
 
     # -- commits -------------------------------------------------------------------------
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None while HEAD is unborn (no commit yet)."""
-        if not self._repo.head.is_valid():
-            return None
-        return str(self._repo.head.commit.hexsha)
+        status, out, _ = self._run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        return out.decode("ascii").strip() if status == 0 else None
 
     def resolve(self, ref: str) -> str | None:
         """The commit ``ref`` names; None for ``HEAD`` while it is unborn."""
-        if ref == "HEAD" and not self._repo.head.is_valid():
+        if ref == "HEAD" and self.head() is None:
             return None
         status, out, _ = self._run(
             "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"
@@ -141,12 +154,29 @@ class GitRepo:
         ``commit``; empty for None (an unborn HEAD). Symlinks and submodules are left out."""
         if commit is None:
             return {}
-        tree = self._repo.commit(commit).tree
+        whole = any(directory in ("", ".") for directory in directories)
+        status, out, err = self._run(
+            "--literal-pathspecs",
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            commit,
+            "--",
+            *([] if whole else directories),
+        )
+        if status != 0:
+            raise CommandError(f"git ls-tree failed: {err.decode(errors='replace').strip()}")
+        listed: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            info, _, raw_path = record.partition(b"\t")
+            mode, kind, sha = info.split(b" ") if info else (b"", b"", b"")
+            if kind == b"blob" and int(mode, 8) != _SYMLINK_MODE:
+                listed[os.fsdecode(raw_path)] = sha.decode("ascii")
         found: dict[str, str] = {}
-        for directory in directories:
-            subtree = _subtree(tree, directory)
-            if subtree is not None:
-                found.update(_tree_blobs(subtree))
+        for directory in directories:  # in the order asked, as the listing once was
+            prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
+            found.update((p, b) for p, b in listed.items() if p.startswith(prefix))
         return found
 
     def index_files(self, directories: Sequence[str]) -> tuple[dict[str, str], list[str]]:
@@ -174,9 +204,25 @@ class GitRepo:
     # -- contents ------------------------------------------------------------------------
 
     def read_blobs(self, ids: Iterable[str]) -> dict[str, bytes]:
-        """The contents of blobs, all through one ``git cat-file --batch`` process."""
-        odb = self._repo.odb
-        return {sha: odb.stream(bytes.fromhex(sha)).read() for sha in dict.fromkeys(ids)}
+        """The contents of blobs, all through one ``git cat-file --batch`` round trip."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        request = "".join(f"{sha}\n" for sha in wanted).encode("ascii")
+        status, out, err = self._run("cat-file", "--batch", stdin=request)
+        if status != 0:
+            raise CommandError(f"git cat-file failed: {err.decode(errors='replace').strip()}")
+        blobs: dict[str, bytes] = {}
+        offset = 0
+        for sha in wanted:
+            end = out.index(b"\n", offset)
+            fields = out[offset:end].split(b" ")
+            if len(fields) != 3:
+                raise CommandError(f"git cannot read object {sha}: {out[offset:end]!r}")
+            size = int(fields[2])
+            blobs[sha] = out[end + 1 : end + 1 + size]
+            offset = end + 1 + size + 1  # the content, then a newline
+        return blobs
 
     def hex_length(self) -> int:
         """40 for SHA-1 repositories, 64 for SHA-256 ones."""
@@ -263,33 +309,8 @@ class GitRepo:
         if status != 0:
             raise CommandError(f"git add failed: {err.decode(errors='replace').strip()}")
 
-    def _run(self, *args: str) -> tuple[int, bytes, bytes]:
-        status, out, err = self._repo.git.execute(
-            ["git", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        return int(status), bytes(out), err if isinstance(err, bytes) else str(err).encode()
-
-
-def _subtree(tree: Any, directory: str) -> Any:
-    if directory in ("", "."):
-        return tree
-    try:
-        entry = tree / directory
-    except KeyError:
-        return None
-    return entry if entry.type == "tree" else None
-
-
-def _tree_blobs(tree: Any) -> Iterator[tuple[str, str]]:
-    for entry in tree:
-        if entry.type == "tree":
-            yield from _tree_blobs(entry)
-        elif entry.type == "blob" and entry.mode != _SYMLINK_MODE:
-            yield entry.path, entry.hexsha
+    def _run(self, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
+        return _git(args, os.fspath(self.root), stdin)
 
 
 def relative_locations(root: Path, locations: Sequence[str]) -> list[str]:

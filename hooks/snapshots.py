@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from stat import S_ISLNK
 from typing import TYPE_CHECKING
 
 from hooks.context import Options
@@ -21,8 +23,17 @@ from revlib.util.exc import CommandError
 
 if TYPE_CHECKING:
     from hooks.git import GitRepo
+    from revlib._lint_cache import LintCache
 
-__all__ = ["Entry", "Environment", "Landing", "environments", "land", "worktree_sources"]
+__all__ = [
+    "Entry",
+    "Environment",
+    "Landing",
+    "environments",
+    "land",
+    "lint_cache",
+    "worktree_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -74,25 +85,72 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return absolute
 
 
+def lint_cache(env: Environment) -> LintCache | None:
+    """The lint cache of ``env``'s version files, unless caching is off (``--no-cache``,
+    ``REVLIB_NO_CACHE``)."""
+    from revlib._lint_cache import LintCache, cache_disabled
+
+    if not env.options.use_cache or cache_disabled() or not env.locations:
+        return None
+    return LintCache.for_locations(env.locations)
+
+
 def worktree_sources(env: Environment) -> list[SourceFile]:
-    """The version files on disk, exactly as Alembic lists them (untracked ones included)."""
+    """The version files on disk, exactly as Alembic lists them (untracked ones included).
+
+    Each file costs one ``lstat`` (its signature, for a cache), and is read only when its
+    bytes are asked for; paths are worked out per directory (one ``realpath`` and one
+    display path each), so that ten thousand unchanged files cost little more than their
+    ``lstat``."""
     from revlib.script import _discovery
 
     seen: set[str] = set()
     sources: list[SourceFile] = []
+    dirs: dict[str, tuple[str, str]] = {}  # directory -> (its real path, how it is shown) + sep
+    is_source = _discovery.is_source_name
     for location in env.locations:
         if not os.path.isdir(location):
             continue
-        for path in _discovery.list_files(Path(location), False, env.recursive):
-            real = os.path.realpath(path)
-            if real in seen or not _discovery.is_source_name(path.name):
+        for path in _discovery.list_paths(location, False, env.recursive):
+            directory, _, name = path.rpartition(os.sep)
+            if not is_source(name):
+                continue
+            known = dirs.get(directory)
+            if known is None:
+                known = dirs[directory] = _directory_prefixes(directory)
+            real, st = _resolve(path, known[0] + name)
+            if real in seen:
                 continue
             seen.add(real)
-            sources.append(SourceFile(display_path(path), _read(path)))
+            sources.append(
+                SourceFile(known[1] + name, load=partial(_read, path), file=real, stat=st)
+            )
     return sources
 
 
-def _read(path: Path) -> bytes:
+def _directory_prefixes(directory: str) -> tuple[str, str]:
+    """What goes before a file name of ``directory`` in its real path and its display path."""
+    shown = display_path(directory or os.sep)
+    real = os.path.join(os.path.realpath(directory or os.sep), "")
+    return real, "" if shown == "." else os.path.join(shown, "")
+
+
+def _resolve(path: str, real_if_plain: str) -> tuple[str, os.stat_result | None]:
+    """The file's resolved path and its ``stat`` (None if it vanished): a file that is not a
+    symlink is its directory's real path plus its name, and its ``lstat`` is its ``stat``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return os.path.realpath(path), None
+    if not S_ISLNK(st.st_mode):
+        return real_if_plain, st
+    try:
+        return os.path.realpath(path), os.stat(path)
+    except OSError:
+        return os.path.realpath(path), None
+
+
+def _read(path: str | os.PathLike[str]) -> bytes:
     from revlib.util.files import read_regular
 
     try:
@@ -194,14 +252,36 @@ def land(base: Snapshot, merge_base: Snapshot, ours: Snapshot) -> Landing:
 
 
 def to_sources(
-    repo: GitRepo, snapshot: Snapshot, locations: Sequence[str], recursive: bool
+    repo: GitRepo,
+    snapshot: Snapshot,
+    locations: Sequence[str],
+    recursive: bool,
+    known: Callable[[str], bool] | None = None,
 ) -> list[SourceFile]:
-    """The snapshot's version files in Alembic's load order, their blobs read in one batch."""
+    """The snapshot's version files in Alembic's load order, their blobs read in one batch,
+    except those ``known`` says a cache knows (they are read alone, if ever asked for)."""
     paths = select_version_paths(snapshot, locations, recursive=recursive)
-    missing = [snapshot[p].blob for p in paths if snapshot[p].data is None]
+    missing = [
+        entry.blob
+        for entry in (snapshot[p] for p in paths)
+        if entry.data is None and (known is None or not known(entry.blob))
+    ]
     blobs = repo.read_blobs(missing)
-    return [SourceFile(display_path(repo.root / p), _data(snapshot[p], blobs)) for p in paths]
+    root = os.fspath(repo.root)
+    dirs: dict[str, tuple[str, str]] = {}
+    sources = []
+    for path in paths:
+        entry = snapshot[path]
+        directory, _, name = path.rpartition("/")
+        prefixes = dirs.get(directory)
+        if prefixes is None:
+            prefixes = dirs[directory] = _directory_prefixes(os.path.join(root, directory))
+        data = entry.data if entry.data is not None else blobs.get(entry.blob)
+        load = None if data is not None else partial(_read_blob, repo, entry.blob)
+        file = prefixes[0] + name
+        sources.append(SourceFile(prefixes[1] + name, data, load=load, blob=entry.blob, file=file))
+    return sources
 
 
-def _data(entry: Entry, blobs: Mapping[str, bytes]) -> bytes:
-    return entry.data if entry.data is not None else blobs[entry.blob]
+def _read_blob(repo: GitRepo, blob: str) -> bytes:
+    return repo.read_blobs([blob])[blob]

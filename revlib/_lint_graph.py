@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from revlib import findings
 from revlib._lint_read import Node
@@ -36,6 +37,11 @@ class Graph:
     heads_known: bool
     """False when a link is missing (an unreadable ``down_revision``, or one naming a
     revision that is not there): which revisions end up as heads is then a guess."""
+
+    @cached_property
+    def any_labels(self) -> bool:
+        """Whether any revision declares a branch label."""
+        return any(node.branch_labels for node in self.by_id.values())
 
     def children(self, revision: str) -> list[str]:
         """Revisions whose ``down_revision`` names ``revision``, in load order."""
@@ -195,6 +201,9 @@ def _explain_unknown(
 
 
 def _cycles(by_id: Mapping[str, Node], labels: Mapping[str, str]) -> list[Finding]:
+    if _acyclic(by_id, labels):  # the common case, found faster than by Tarjan's search
+        return []
+
     def edges(revision: str) -> list[str]:
         node = by_id[revision]
         targets = [*(node.parents or ()), *(labels.get(d, d) for d in node.dependencies)]
@@ -207,6 +216,33 @@ def _cycles(by_id: Mapping[str, Node], labels: Mapping[str, str]) -> list[Findin
             continue
         problems.append(_cycle_finding(by_id[start], component, edges, by_id))
     return problems
+
+
+def _acyclic(by_id: Mapping[str, Node], labels: Mapping[str, str]) -> bool:
+    """Whether no revision reaches itself through ``down_revision`` and ``depends_on``:
+    Kahn's algorithm removes every revision that names only removed ones."""
+    waiting: dict[str, int] = {}  # revision -> how many of the revisions it names remain
+    named_by: dict[str, list[str]] = {}
+    for revision, node in by_id.items():
+        parents = node.parents or ()
+        targets: Iterable[str] = parents if len(parents) < 2 else set(parents)
+        if node.dependencies:
+            targets = {*parents, *(labels.get(d, d) for d in node.dependencies)}
+        count = 0
+        for target in targets:
+            if target in by_id:
+                count += 1
+                named_by.setdefault(target, []).append(revision)
+        waiting[revision] = count
+    ready = [revision for revision, count in waiting.items() if not count]
+    removed = 0
+    while ready:
+        removed += 1
+        for child in named_by.get(ready.pop(), ()):
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.append(child)
+    return removed == len(by_id)
 
 
 def _shadowed_self_loops(nodes: Sequence[Node], by_id: Mapping[str, Node]) -> list[Finding]:
@@ -351,11 +387,13 @@ def _with_descendants(
     roots: Iterable[str], by_id: Mapping[str, Node], labels: Mapping[str, str]
 ) -> set[str]:
     """``roots`` and every revision that names one of them, directly or not."""
+    seen = set(roots)
+    if not seen:
+        return seen
     above: dict[str, list[str]] = {}
     for node in by_id.values():
         for target in (*(node.parents or ()), *(labels.get(d, d) for d in node.dependencies)):
             above.setdefault(target, []).append(node.revision)
-    seen = set(roots)
     pending = list(seen)
     while pending:
         for child in above.get(pending.pop(), ()):

@@ -82,6 +82,8 @@ class HeadGroup:
 
 def head_labels(graph: Graph, revision_map: RevisionMap, head: str) -> tuple[str, ...]:
     """The branch labels a head carries, inherited ones included when its ancestry is sound."""
+    if not graph.any_labels:  # none to inherit: no map to build
+        return ()
     if head in graph.tainted or head not in graph.by_id:
         node = graph.by_id.get(head)
         return () if node is None else tuple(sorted(node.branch_labels))

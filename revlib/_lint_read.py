@@ -9,24 +9,23 @@ counted as heads.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Protocol
 
 from revlib import findings
 from revlib.findings import Finding
 from revlib.script._discovery import LEGACY_REVISION_FILE
 from revlib.sources import SourceFile
 
-__all__ = ["Node", "read_nodes"]
+__all__ = ["Node", "Record", "RecordCache", "file_record", "from_record", "read_nodes"]
 
 _ILLEGAL_ID_CHARACTERS: Final = "@-+:"
-_CONFLICT_LINE: Final = re.compile(rb"^(<{7}|>{7})(?:[ \t][^\r\n]*)?\r?$", re.MULTILINE)
-_SIMPLE_ASSIGNMENT: Final = re.compile(
-    r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.+?)[ \t]*(?:#[^\n]*)?$", re.MULTILINE
+_CONFLICT_LINE: Final = rb"^(<{7}|>{7})(?:[ \t][^\r\n]*)?\r?$"
+_SIMPLE_ASSIGNMENT: Final = (
+    r"^(revision|down_revision)[ \t]*(?::[^=\n]*)?=[ \t]*(.+?)[ \t]*(?:#[^\n]*)?$"
 )
 
 
@@ -62,14 +61,40 @@ class _Unreadable(Exception):
         self.hint = hint
 
 
+Record = tuple[Any, ...]
+"""What the lint reads in one file, as plain values that name no path (so that a cache can
+keep it by content, see :mod:`revlib._lint_cache`):
+
+- ``("node", revision, parents, dependencies, branch_labels, lines, docstring, marker)``:
+  a readable header; ``lines`` are ``(name, line)`` pairs, ``marker`` is None or the
+  ``(line, message, hint)`` of a conflict marker below the header;
+- ``("unreadable", line, message, hint, partial)``: the ``unreadable-file`` finding, and
+  ``partial`` None or ``(revision, parents, lines)`` of the partial node (see
+  :func:`_partial`).
+"""
+
+
+class RecordCache(Protocol):
+    """Where :func:`read_nodes` gets each file's record (see :mod:`revlib._lint_cache`)."""
+
+    def record(self, source: SourceFile, search_path: Sequence[str]) -> Record: ...
+
+
 def read_nodes(
-    files: Sequence[SourceFile], search_path: Sequence[str] = ()
+    files: Sequence[SourceFile],
+    search_path: Sequence[str] = (),
+    cache: RecordCache | None = None,
 ) -> tuple[list[Node], list[Finding]]:
-    """Nodes in the files' order, and an ``unreadable-file`` finding per bad file."""
+    """Nodes in the files' order, and an ``unreadable-file`` finding per bad file. With a
+    ``cache``, a file read before (the same bytes) is neither read nor parsed again."""
     nodes: list[Node] = []
     problems: list[Finding] = []
     for source in files:
-        node, problem = _read_one(source, search_path)
+        if cache is None:
+            record = file_record(source.data, source.path, search_path)[0]
+        else:
+            record = cache.record(source, search_path)
+        node, problem = from_record(record, source.path)
         if node is not None:
             nodes.append(node)
         if problem is not None:
@@ -77,31 +102,70 @@ def read_nodes(
     return nodes, problems
 
 
-def _read_one(
-    source: SourceFile, search_path: Sequence[str]
-) -> tuple[Node | None, Finding | None]:
-    from revlib.script.reader import ReadError, parse_header
+def from_record(record: Record, path: str) -> tuple[Node | None, Finding | None]:
+    """The node and the finding a file's record stands for, for the file at ``path``."""
+    if record[0] == "node":
+        _, revision, parents, dependencies, labels, lines, docstring, marker = record
+        node = Node(
+            revision, path, parents, dependencies, labels, MappingProxyType(dict(lines)), docstring
+        )
+        return node, None if marker is None else _unreadable(path, *marker)
+    _, line, message, hint, partial = record
+    problem = _unreadable(path, line, message, hint)
+    if partial is None:
+        return None, problem
+    revision, parents, lines = partial
+    return Node(
+        revision, path, parents, lines=MappingProxyType(dict(lines)), complete=False
+    ), problem
 
+
+def file_record(data: bytes, path: str, search_path: Sequence[str] = ()) -> tuple[Record, bool]:
+    """What the lint reads in the bytes ``data`` of the file at ``path`` (see :data:`Record`),
+    and whether that depends on the bytes alone: not when the header looked for other modules
+    (they may change), took the revision from the file's name, or a message names the path."""
+    from revlib.script import _names
+    from revlib.script.reader import MISSING, ReadError, parse_header
+
+    lookups: list[str] = []
+    token = _names.LOOKUPS.set(lookups)
     try:
-        header = parse_header(source.data, source.path, search_path=search_path)
+        header = parse_header(data, path, search_path=search_path)
     except ReadError as error:
-        problem = _unreadable(source.path, error.line, error.message, error.hint)
-        return _partial_node(source), problem
+        record = _unreadable_record(data, error.line, error.message, error.hint)
+        return record, not lookups and not _names_path(path, error.message, error.hint)
+    finally:
+        _names.LOOKUPS.reset(token)
     lines = MappingProxyType(dict(header.lines))
     try:
-        node = Node(
-            revision=_revision(header.revision, source.path, lines),
-            path=source.path,
-            parents=_id_tuple(header.down_revision, "down_revision", lines, required=True) or (),
-            dependencies=_id_tuple(header.depends_on, "depends_on", lines) or (),
-            branch_labels=_id_tuple(header.branch_labels, "branch_labels", lines) or (),
-            lines=lines,
-            docstring=header.docstring,
-        )
+        revision = _revision(header.revision, path, lines)
+        parents = _id_tuple(header.down_revision, "down_revision", lines, required=True) or ()
+        dependencies = _id_tuple(header.depends_on, "depends_on", lines) or ()
+        labels = _id_tuple(header.branch_labels, "branch_labels", lines) or ()
     except _Unreadable as error:
-        problem = _unreadable(source.path, error.line, error.message, error.hint)
-        return _partial_node(source), problem
-    return node, _conflict_markers(source)
+        record = _unreadable_record(data, error.line, error.message, error.hint)
+        return record, not lookups and header.revision is not MISSING
+    docstring = header.docstring
+    marker = _conflict_marker(data)
+    record = (
+        "node",
+        revision,
+        parents,
+        dependencies,
+        labels,
+        tuple(lines.items()),
+        docstring,
+        marker,
+    )
+    return record, not lookups and header.revision is not MISSING
+
+
+def _names_path(path: str, message: str, hint: str | None) -> bool:
+    return path in message or (hint is not None and path in hint)
+
+
+def _unreadable_record(data: bytes, line: int | None, message: str, hint: str | None) -> Record:
+    return ("unreadable", line, message, hint, _partial(data))
 
 
 def _unreadable(path: str, line: int | None, message: str, hint: str | None) -> Finding:
@@ -168,26 +232,30 @@ def _id_tuple(
     )
 
 
-def _conflict_markers(source: SourceFile) -> Finding | None:
-    """Conflict markers below the header (the reader checks the header itself)."""
-    marker = _CONFLICT_LINE.search(source.data)
+def _conflict_marker(data: bytes) -> tuple[int, str, str] | None:
+    """The first conflict marker below the header (the reader checks the header itself)."""
+    if b"<<<<<<<" not in data and b">>>>>>>" not in data:
+        return None  # the common case, without compiling the pattern
+    marker = re.compile(_CONFLICT_LINE, re.MULTILINE).search(data)
     if marker is None:
         return None
-    line = source.data.count(b"\n", 0, marker.start()) + 1
+    line = data.count(b"\n", 0, marker.start()) + 1
     text = marker.group(1).decode("ascii")
-    return _unreadable(
-        source.path,
+    return (
         line,
         f"unresolved merge conflict (marker {text!r})",
         "resolve the conflict and remove the marker lines",
     )
 
 
-def _partial_node(source: SourceFile) -> Node | None:
-    """What plain ``revision = '...'`` / ``down_revision = ...`` lines say, if anything."""
-    text = source.data.decode("utf-8", errors="replace")
+def _partial(
+    data: bytes,
+) -> tuple[str, tuple[str, ...] | None, tuple[tuple[str, int], ...]] | None:
+    """What plain ``revision = '...'`` / ``down_revision = ...`` lines say, if anything: the
+    partial node's revision, parents and lines."""
+    text = data.decode("utf-8", errors="replace")
     found: dict[str, list[tuple[str, int]]] = {"revision": [], "down_revision": []}
-    for match in _SIMPLE_ASSIGNMENT.finditer(text):
+    for match in re.compile(_SIMPLE_ASSIGNMENT, re.MULTILINE).finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         found[match.group(1)].append((match.group(2), line))
     revision = _single_literal(found["revision"])
@@ -196,14 +264,8 @@ def _partial_node(source: SourceFile) -> Node | None:
     if any(c in revision for c in _ILLEGAL_ID_CHARACTERS):
         return None
     parents = _single_literal(found["down_revision"])
-    lines = {name: matches[0][1] for name, matches in found.items() if len(matches) == 1}
-    return Node(
-        revision=revision,
-        path=source.path,
-        parents=_partial_parents(parents),
-        lines=MappingProxyType(lines),
-        complete=False,
-    )
+    lines = tuple((name, matches[0][1]) for name, matches in found.items() if len(matches) == 1)
+    return revision, _partial_parents(parents), lines
 
 
 def _single_literal(matches: list[tuple[str, int]]) -> object:
@@ -211,6 +273,8 @@ def _single_literal(matches: list[tuple[str, int]]) -> object:
     not a literal)."""
     if len(matches) != 1:
         return ...
+    import ast
+
     try:
         return ast.literal_eval(matches[0][0])
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

@@ -10,8 +10,9 @@ whole ancestry is sound.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from revlib import findings
 from revlib._lint_graph import Graph, check_graph
@@ -23,7 +24,7 @@ from revlib._lint_heads import (
     head_labels,
     multiple_heads_findings,
 )
-from revlib._lint_read import Node, read_nodes
+from revlib._lint_read import Node, RecordCache, read_nodes
 from revlib.findings import Finding
 from revlib.script._options import DEFAULT_FILE_TEMPLATE
 from revlib.script._script import Script
@@ -56,14 +57,22 @@ class LintResult:
 
     ``heads`` are the revisions no ``down_revision`` names (Alembic's ``heads``), in load
     order; ``scripts`` are the revisions whose files and ancestry are sound, in load order,
-    wired into ``revision_map``.
+    wired into ``revision_map``. Both are built when first used: a check that only reports
+    findings never needs them.
     """
 
     findings: tuple[Finding, ...]
     heads: tuple[str, ...]
-    scripts: tuple[Script, ...]
-    revision_map: RevisionMap
     graph: Graph
+    _scripts: Callable[[], tuple[Script, ...]] = field(repr=False, compare=False)
+
+    @property
+    def scripts(self) -> tuple[Script, ...]:
+        return self._scripts()
+
+    @cached_property
+    def revision_map(self) -> RevisionMap:
+        return RevisionMap(self._scripts)
 
     @property
     def ok(self) -> bool:
@@ -84,6 +93,7 @@ def lint_sources(
     file_template: str = DEFAULT_FILE_TEMPLATE,
     search_path: Sequence[str] = (),
     sides: Sides | None = None,
+    cache: RecordCache | None = None,
 ) -> LintResult:
     """Every problem of the graph these files form (see the module docstring).
 
@@ -91,15 +101,15 @@ def lint_sources(
     ``sides`` (what this work changed) lets ``multiple-heads`` say whose each head is.
     ``enable`` turns on the optional warnings (:data:`revlib.findings.OPTIONAL_CODES`);
     ``file_template`` is the configured one, for ``filename-mismatch``; ``search_path`` is
-    where modules imported by the headers are looked up.
+    where modules imported by the headers are looked up; a ``cache`` (see
+    :mod:`revlib._lint_cache`) spares reading the files it knows.
     """
-    nodes, problems = read_nodes(files, search_path)
+    nodes, problems = read_nodes(files, search_path, cache)
     graph, graph_problems = check_graph(nodes)
     problems += graph_problems
-    scripts = tuple(_script(n) for n in graph.by_id.values() if n.revision not in graph.tainted)
-    revision_map = RevisionMap(lambda: scripts)
+    scripts = _SoundScripts(graph)
     policy = as_policy(allowed_heads)
-    problems += multiple_heads_findings(graph, revision_map, policy, sides)
+    problems += multiple_heads_findings(graph, RevisionMap(scripts), policy, sides)
     readable = [node for node in nodes if node.complete]
     if findings.FILENAME_MISMATCH in enable:
         from revlib._lint_names import filename_findings
@@ -110,7 +120,22 @@ def lint_sources(
 
         problems += docstring_findings(readable, {f.path: f.data for f in files})
     problems.sort(key=lambda f: (f.path or "", f.line or 0))
-    return LintResult(tuple(problems), graph.heads, scripts, revision_map, graph)
+    return LintResult(tuple(problems), graph.heads, graph, scripts)
+
+
+class _SoundScripts:
+    """The Scripts of the revisions whose ancestry is sound, made once, when first asked for."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._graph = graph
+        self._scripts: tuple[Script, ...] | None = None
+
+    def __call__(self) -> tuple[Script, ...]:
+        if self._scripts is None:
+            graph = self._graph
+            nodes = graph.by_id.values()
+            self._scripts = tuple(_script(n) for n in nodes if n.revision not in graph.tainted)
+        return self._scripts
 
 
 def _script(node: Node) -> Script:

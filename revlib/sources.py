@@ -8,8 +8,8 @@ listing, say) and returns the version files in Alembic's load order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 
 from revlib.script._discovery import is_source_name
@@ -17,12 +17,55 @@ from revlib.script._discovery import is_source_name
 __all__ = ["SourceFile", "select_version_paths"]
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    """One version file: where it is (as shown to the user) and its exact bytes."""
+    """One version file: where it is (as shown to the user) and its exact bytes.
 
-    path: str
-    data: bytes
+    The bytes may be read only when first asked for (``load``): a cache that knows the file
+    (by its blob id, or by the ``stat`` of ``file``, its resolved path on disk) may never ask.
+    ``file`` is also where a file from git would be on disk (with ``stat`` None then).
+    """
+
+    __slots__ = ("_data", "_load", "blob", "file", "path", "stat")
+
+    def __init__(
+        self,
+        path: str,
+        data: bytes | None = None,
+        *,
+        load: Callable[[], bytes] | None = None,
+        blob: str | None = None,
+        file: str | None = None,
+        stat: os.stat_result | None = None,
+    ) -> None:
+        if data is None and load is None:
+            raise TypeError("a SourceFile needs its data or a way to load it")
+        self.path = path
+        self._data = data
+        self._load = load
+        self.blob = blob
+        self.file = file
+        self.stat = stat
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes (read now if they were not yet)."""
+        data = self._data
+        if data is None:
+            assert self._load is not None
+            data = self._data = self._load()
+        return data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.path, self.data) == (other.path, other.data)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.data))
+
+    def __repr__(self) -> str:
+        shown = "..." if self._data is None else repr(self._data)
+        return f"SourceFile(path={self.path!r}, data={shown})"
 
 
 def select_version_paths(

@@ -58,21 +58,19 @@ def test_blobs_are_read_through_one_process(
     for number in range(40):
         project.write(f"v/many/{number:02d}.py", f"n = {number}\n")
     project.git("add", ".")
-    import git.cmd
-
     started: list[list[str]] = []
-    real_popen = git.cmd.safer_popen
+    real_run = subprocess.run
 
-    def counting_popen(command: list[str], *args: object, **kwargs: object) -> object:
+    def counting_run(command: list[str], *args: object, **kwargs: object) -> object:
         started.append(command)
-        return real_popen(command, *args, **kwargs)
+        return real_run(command, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(git.cmd, "safer_popen", counting_popen)
+    monkeypatch.setattr(subprocess, "run", counting_run)
     with open_repo(project.root) as repo:
         staged, _ = repo.index_files(["v/many"])
         started.clear()
         contents = repo.read_blobs(staged.values())
-    assert len(contents) == 40
+    assert contents == {staged[f"v/many/{n:02d}.py"]: b"n = %d\n" % n for n in range(40)}
     assert [command[1:] for command in started] == [["cat-file", "--batch"]]
 
 

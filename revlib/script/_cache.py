@@ -38,7 +38,7 @@ import sys
 import time
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from revlib import __version__
 from revlib.util.files import open_regular
@@ -46,7 +46,15 @@ from revlib.util.files import open_regular
 if TYPE_CHECKING:
     from revlib.script.reader import Header, ReadError
 
-__all__ = ["RACY_NS", "STALE_DAYS", "HeaderCache", "blob_id", "cache_directory"]
+__all__ = [
+    "RACY_NS",
+    "STALE_DAYS",
+    "HeaderCache",
+    "RecordStore",
+    "blob_id",
+    "cache_directory",
+    "signature",
+]
 
 RACY_NS: Final = 2_000_000_000
 """How much older than the read a file's mtime and ctime must be for its signature to be
@@ -55,8 +63,6 @@ trusted next time: more than the coarsest timestamp granularity in use (FAT's tw
 STALE_DAYS: Final = 30
 """Cache files in the user cache directory left unwritten this long are removed."""
 
-_FORMAT: Final = b"revlib-header-cache 2"
-_READER_SOURCES: Final = ("reader.py", "_literals.py", "_names.py", "_cache.py")
 _NAMES: Final = ("revision", "down_revision", "branch_labels", "depends_on")
 _ERROR_KINDS: Final = frozenset(
     {"DynamicValueError", "SourceSyntaxError", "ConflictMarkerError", "EncodingError"}
@@ -69,6 +75,7 @@ Record = tuple[Any, ...]
 Entry = tuple[int, int, int, int, int, str, Record]
 """A file's signature (size, mtime_ns, ctime_ns, inode, device), blob id and header record."""
 PlainValues = tuple[str, Any, Any, Any, "str | None"]
+_Store = TypeVar("_Store", bound="RecordStore")
 _UNTRUSTED: Final = (-1, 0, 0, 0, 0)  # the signature of a file too young to trust: never matches
 
 
@@ -79,7 +86,173 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-class HeaderCache:
+def signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What of a file's ``stat`` must be unchanged for its bytes to be (see the module
+    docstring)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class RecordStore:
+    """Records derived from files' bytes, found by stat signature or by blob id, kept in one
+    cache file (see the module docstring). Subclasses say what a record holds: their
+    ``FORMAT`` and ``SOURCES`` (the code that makes records, by path under ``revlib/``) go
+    into the key every cache file must carry; ``PREFIX`` starts the cache file's name."""
+
+    FORMAT: ClassVar[bytes]
+    PREFIX: ClassVar[str]
+    SOURCES: ClassVar[tuple[str, ...]]
+
+    def __init__(self, file: str | None, root: str = "") -> None:
+        self.file = file
+        self.started_ns = time.time_ns()
+        self._prefix = os.path.join(root, "") if root else ""
+        self._entries: dict[str, Entry] = {}
+        self._seen: dict[str, Entry | None] = {}  # this run's files (None: not to be kept)
+        self._by_blob: dict[str, Record] | None = None  # built on the first miss
+        self._new: dict[str, Record] = {}  # records made this run, by blob id
+        self._existed = False
+        if file is not None:
+            self._load(file)
+
+    @classmethod
+    def for_directory(cls: type[_Store], directory: str | os.PathLike[str]) -> _Store:
+        """The store of the files under ``directory`` (kept in memory only when there is
+        nowhere to save it)."""
+        real = os.path.realpath(directory)
+        cache_dir = cache_directory(real)
+        if cache_dir is None:
+            return cls(None, real)
+        name = f"{zlib.crc32(os.fsencode(real)):08x}{zlib.adler32(os.fsencode(real)):08x}"
+        return cls(os.path.join(cache_dir, f"{cls.PREFIX}{name}.cache"), real)
+
+    def key(self, path: str) -> str:
+        """How ``path`` is named in the cache: relative to the store's directory."""
+        return path[len(self._prefix) :] if path.startswith(self._prefix) else path
+
+    def unchanged(self, key: str, st: os.stat_result) -> Entry | None:
+        """The entry of ``key`` if its file (whose ``stat`` is ``st``) still has the recorded
+        signature; it is kept for the next run."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        try:
+            if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) != entry[:5]:
+                return None
+        except TypeError:  # a malformed entry is a miss
+            return None
+        self._seen[key] = entry
+        return entry
+
+    def same_blob(self, key: str, blob: str) -> Entry | None:
+        """The entry of ``key`` if it records the bytes ``blob``; it is kept (signature and
+        all) for the next run."""
+        entry = self._entries.get(key)
+        if type(entry) is not tuple or len(entry) != 7 or entry[5] != blob:
+            return None
+        self._seen[key] = entry
+        return entry
+
+    def known(self, blob: str) -> Record | None:
+        """The record of a blob met before, in this run or an earlier one."""
+        if self._by_blob is None:
+            self._by_blob = {
+                entry[5]: entry[6]
+                for entry in self._entries.values()
+                if type(entry) is tuple and len(entry) == 7 and type(entry[5]) is str
+            }
+        return self._new.get(blob) or self._by_blob.get(blob)
+
+    def forget(self, key: str) -> None:
+        """``key`` was read this run, and its record is not to be kept."""
+        self._seen[key] = None
+
+    def remember(
+        self, key: str, st: os.stat_result | None, blob: str, record: Record | None
+    ) -> None:
+        """Keep the record by blob id; and by signature, unless the file is too young for its
+        signature to be trusted or was not read from disk (``st`` None): then the entry gets
+        a signature that never matches."""
+        if record is None:
+            self._seen[key] = None
+            return
+        self._new[blob] = record
+        trusted = st is not None and stat.S_ISREG(st.st_mode)
+        if st is not None and trusted:
+            trusted = max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS
+        sig = signature(st) if st is not None and trusted else _UNTRUSTED
+        self._seen[key] = (*sig, blob, record)
+
+    # -- loading and saving --------------------------------------------------------------
+
+    def _load(self, file: str) -> None:
+        try:
+            with open(file, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            return
+        self._existed = True
+        first_line, _, payload = data.partition(b"\n")
+        key, _, checksum = first_line.rpartition(b" ")
+        if key != _key(type(self)) or checksum != b"%08x" % zlib.crc32(payload):
+            return
+        try:
+            entries = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return
+        if type(entries) is dict and all(type(key) is str for key in entries):
+            self._entries = entries  # each entry is checked when used
+
+    def save(self, *, complete: bool = True) -> None:
+        """Write the cache back if anything changed. With ``complete`` (every file of the
+        directory was read this time), entries of files not read are dropped: the cache holds
+        what the directory holds now."""
+        kept = {k: e for k, e in self._seen.items() if e is not None}
+        if complete and self._unchanged_since_load(kept):
+            return
+        if not complete:
+            unread = {k: e for k, e in self._entries.items() if k not in self._seen}
+            kept = {k: e for k, e in unread.items() if not k.startswith("\0")} | kept
+        kept.update(self._replaced(kept))
+        if kept == self._entries or self.file is None:
+            return
+        payload = marshal.dumps(kept, 4)
+        first_line = _key(type(self)) + b" %08x\n" % zlib.crc32(payload)
+        try:
+            from revlib.util.atomic import replace_file
+
+            directory = os.path.dirname(self.file)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            replace_file(self.file, first_line + payload)
+            if not self._existed and os.path.basename(directory) == "revlib":
+                _remove_stale(directory, self.file)
+        except OSError:
+            return  # a cache that cannot be written only makes the next run slower
+        self._entries, self._existed = kept, True
+
+    def _unchanged_since_load(self, kept: dict[str, Entry]) -> bool:
+        """True when this run found exactly the files of the last, each unchanged."""
+        entries = self._entries
+        files = sum(1 for key in entries if not key.startswith("\0"))
+        return files == len(kept) and all(entries.get(k) is e for k, e in kept.items())
+
+    def _replaced(self, kept: dict[str, Entry]) -> dict[str, Entry]:
+        """Records of contents no file has any more, newest last, at most as many as there
+        are files: a revert, or a switch back to a branch, finds them by blob id. Their keys
+        (a NUL and the blob id) are no file's path, and their signature never matches."""
+        current = {e[5] for e in kept.values() if type(e) is tuple and len(e) == 7}
+        old = self._entries.items()
+        earlier = [(k, e) for k, e in old if k.startswith("\0")]
+        replaced: dict[str, Entry] = {}
+        for _, entry in earlier + [(k, e) for k, e in old if not k.startswith("\0")]:
+            if type(entry) is not tuple or len(entry) != 7 or type(entry[5]) is not str:
+                continue  # malformed: dropped
+            if entry[5] not in current:
+                replaced.pop("\0" + entry[5], None)  # moves to the end: newest
+                replaced["\0" + entry[5]] = (*_UNTRUSTED, entry[5], entry[6])
+        return dict(list(replaced.items())[-len(kept) :]) if kept else {}
+
+
+class HeaderCache(RecordStore):
     """The cached headers of one version location (see the module docstring).
 
     :meth:`read` gives what ``reader.read_header`` gives for the file, or raises what it raises;
@@ -87,30 +260,20 @@ class HeaderCache:
     writes the cache back if anything changed.
     """
 
+    FORMAT = b"revlib-header-cache 2"
+    PREFIX = "headers-"
+    SOURCES = ("script/reader.py", "script/_literals.py", "script/_names.py", "script/_cache.py")
+
     def __init__(self, file: str | None, root: str = "") -> None:
-        self.file = file
-        self.started_ns = time.time_ns()
+        super().__init__(file, root)
         self.hits = 0  # files answered from the cache without being read
         self.parsed = 0  # files the reader parsed
-        self._prefix = os.path.join(root, "") if root else ""
-        self._entries: dict[str, Entry] = {}
-        self._seen: dict[str, Entry | None] = {}  # this run's files (None: not to be kept)
-        self._by_blob: dict[str, Record] | None = None  # built on the first miss
-        self._new: dict[str, Record] = {}  # records parsed this run, by blob id
-        self._existed = False
-        if file is not None:
-            self._load(file)
 
     @classmethod
     def for_location(cls, location: str | os.PathLike[str]) -> HeaderCache:
         """The cache of the version location ``location`` (kept in memory only when there is
         nowhere to save it)."""
-        real = os.path.realpath(location)
-        directory = cache_directory(real)
-        if directory is None:
-            return cls(None, real)
-        name = f"{zlib.crc32(os.fsencode(real)):08x}{zlib.adler32(os.fsencode(real)):08x}"
-        return cls(os.path.join(directory, f"headers-{name}.cache"), real)
+        return cls.for_directory(location)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -141,32 +304,22 @@ class HeaderCache:
                 return _header_or_raise(decoded)
         return self._read_file(path, search_path)
 
-    def _key(self, path: str) -> str:
-        return path[len(self._prefix) :] if path.startswith(self._prefix) else path
-
     def _unchanged(self, path: str, st: os.stat_result | None) -> Entry | None:
         """The entry of ``path`` if the file still has the recorded signature."""
-        key = self._key(path)
-        entry = self._entries.get(key)
-        if entry is None:
+        key = self.key(path)
+        if key not in self._entries:
             return None
         if st is None:
             try:
                 st = os.stat(path)
             except OSError:
                 return None
-        try:
-            if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) != entry[:5]:
-                return None
-        except TypeError:  # a malformed entry is a miss
-            return None
-        self._seen[key] = entry
-        return entry
+        return self.unchanged(key, st)
 
     def _read_file(self, path: str, search_path: Sequence[str]) -> Header:
         """Read, hash, and parse unless a header for those bytes is known."""
-        key = self._key(path)
-        self._seen[key] = None
+        key = self.key(path)
+        self.forget(key)
         try:
             with open_regular(path) as stream:
                 st = os.fstat(stream.fileno())
@@ -176,105 +329,13 @@ class HeaderCache:
 
             return read_header(path, search_path=search_path)  # raises its own error
         blob = blob_id(data)
-        record = self._known(blob)
+        record = self.known(blob)
         decoded = None if record is None else _decode(record, path)
         if decoded is None:
             self.parsed += 1
             decoded, record = _parse(data, path, search_path)
-        self._remember(key, st, blob, record)
+        self.remember(key, st, blob, record)
         return _header_or_raise(decoded)
-
-    def _known(self, blob: str) -> Record | None:
-        """The record of a blob read before, in this run or an earlier one."""
-        if self._by_blob is None:
-            self._by_blob = {
-                entry[5]: entry[6]
-                for entry in self._entries.values()
-                if type(entry) is tuple and len(entry) == 7 and type(entry[5]) is str
-            }
-        return self._new.get(blob) or self._by_blob.get(blob)
-
-    def _remember(self, key: str, st: os.stat_result, blob: str, record: Record | None) -> None:
-        """Keep the record by blob id; and by signature, unless the file is too young for its
-        signature to be trusted (then the entry gets one that never matches)."""
-        if record is None:
-            return
-        self._new[blob] = record
-        trusted = max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS
-        if trusted and stat.S_ISREG(st.st_mode):
-            signature = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-        else:
-            signature = _UNTRUSTED
-        self._seen[key] = (*signature, blob, record)
-
-    # -- loading and saving --------------------------------------------------------------
-
-    def _load(self, file: str) -> None:
-        try:
-            with open(file, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            return
-        self._existed = True
-        first_line, _, payload = data.partition(b"\n")
-        key, _, checksum = first_line.rpartition(b" ")
-        if key != _key() or checksum != b"%08x" % zlib.crc32(payload):
-            return
-        try:
-            entries = marshal.loads(payload)
-        except (ValueError, EOFError, TypeError):
-            return
-        if type(entries) is dict and all(type(key) is str for key in entries):
-            self._entries = entries  # each entry is checked when used
-
-    def save(self, *, complete: bool = True) -> None:
-        """Write the cache back if anything changed. With ``complete`` (every file of the
-        location was read this time), entries of files not read are dropped: the cache holds
-        what the directory holds now."""
-        kept = {k: e for k, e in self._seen.items() if e is not None}
-        if complete and self._unchanged_since_load(kept):
-            return
-        if not complete:
-            unread = {k: e for k, e in self._entries.items() if k not in self._seen}
-            kept = {k: e for k, e in unread.items() if not k.startswith("\0")} | kept
-        kept.update(self._replaced(kept))
-        if kept == self._entries or self.file is None:
-            return
-        payload = marshal.dumps(kept, 4)
-        first_line = _key() + b" %08x\n" % zlib.crc32(payload)
-        try:
-            from revlib.util.atomic import replace_file
-
-            directory = os.path.dirname(self.file)
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            replace_file(self.file, first_line + payload)
-            if not self._existed and os.path.basename(directory) == "revlib":
-                _remove_stale(directory, self.file)
-        except OSError:
-            return  # a cache that cannot be written only makes the next run slower
-        self._entries, self._existed = kept, True
-
-    def _unchanged_since_load(self, kept: dict[str, Entry]) -> bool:
-        """True when this run found exactly the files of the last, each unchanged."""
-        entries = self._entries
-        files = sum(1 for key in entries if not key.startswith("\0"))
-        return files == len(kept) and all(entries.get(k) is e for k, e in kept.items())
-
-    def _replaced(self, kept: dict[str, Entry]) -> dict[str, Entry]:
-        """Headers of contents no file has any more, newest last, at most as many as there
-        are files: a revert, or a switch back to a branch, finds them by blob id. Their keys
-        (a NUL and the blob id) are no file's path, and their signature never matches."""
-        current = {e[5] for e in kept.values() if type(e) is tuple and len(e) == 7}
-        old = self._entries.items()
-        earlier = [(k, e) for k, e in old if k.startswith("\0")]
-        replaced: dict[str, Entry] = {}
-        for _, entry in earlier + [(k, e) for k, e in old if not k.startswith("\0")]:
-            if type(entry) is not tuple or len(entry) != 7 or type(entry[5]) is not str:
-                continue  # malformed: dropped
-            if entry[5] not in current:
-                replaced.pop("\0" + entry[5], None)  # moves to the end: newest
-                replaced["\0" + entry[5]] = (*_UNTRUSTED, entry[5], entry[6])
-        return dict(list(replaced.items())[-len(kept) :]) if kept else {}
 
 
 def cache_directory(location: str) -> str | None:
@@ -326,7 +387,7 @@ def _remove_stale(directory: str, keep: str) -> None:
     limit = time.time() - STALE_DAYS * 86400
     for name in os.listdir(directory):
         path = os.path.join(directory, name)
-        if name.startswith("headers-") and name.endswith(".cache") and path != keep:
+        if name.startswith(_CACHE_PREFIXES) and name.endswith(".cache") and path != keep:
             try:
                 if os.stat(path).st_mtime < limit:
                     os.unlink(path)
@@ -334,26 +395,31 @@ def _remove_stale(directory: str, keep: str) -> None:
                 continue
 
 
-_KEY: list[bytes] = []
+_CACHE_PREFIXES: Final = ("headers-", "lint-")
+"""The names of every kind of cache file (see :data:`RecordStore.PREFIX`)."""
+_KEYS: dict[type[RecordStore], bytes] = {}
 
 
-def _key() -> bytes:
-    """What the first line of a cache file must start with for its records to be used."""
-    if not _KEY:
+def _key(kind: type[RecordStore]) -> bytes:
+    """What the first line of a cache file of ``kind`` must start with for its records to be
+    used: its format, revlib's and Python's versions and checksums of the code that made it."""
+    found = _KEYS.get(kind)
+    if found is None:
         # CRCs, not a cryptographic hash: they tell an edited reader from another, and
         # importing hashlib would cost more than the rest of a cached run's set-up.
         sources = []
-        here = os.path.dirname(os.path.abspath(__file__))
-        for name in _READER_SOURCES:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for name in kind.SOURCES:
             try:
-                with open(os.path.join(here, name), "rb") as stream:
+                with open(os.path.join(package, name), "rb") as stream:
                     data = stream.read()
             except OSError:
                 data = name.encode()
             sources.append(f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}")
         text = f"{__version__} {sys.implementation.cache_tag} {sys.version} {''.join(sources)}"
-        _KEY.append(_FORMAT + b" " + text.replace("\n", " ").encode("utf-8", "replace"))
-    return _KEY[0]
+        found = kind.FORMAT + b" " + text.replace("\n", " ").encode("utf-8", "replace")
+        _KEYS[kind] = found
+    return found
 
 
 # -- records -------------------------------------------------------------------------------

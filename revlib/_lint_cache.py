@@ -1,0 +1,149 @@
+"""A cache of what the lint reads in each version file, so that an unchanged file is neither
+read nor parsed again by ``revlib check``.
+
+What :mod:`revlib._lint_read` takes from one file (its node's fields, an ``unreadable-file``
+or conflict-marker finding, a partial node) depends on the file's bytes alone, except in the
+cases :func:`~revlib._lint_read.file_record` names, which are never cached. So it is kept as a
+path-free :data:`~revlib._lint_read.Record` under the bytes' blob id, in a
+:class:`~revlib.script._cache.RecordStore`: the header cache's store, with its guarantees
+(racily-clean files not trusted, checksummed and versioned file, atomic writes). A file on
+disk is found by its ``stat`` signature without being read; a file from git by the blob id
+the index or the commit gives for free.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from typing import Final
+
+from revlib._lint_read import Record, file_record
+from revlib.script._cache import RecordStore, blob_id
+from revlib.sources import SourceFile
+
+__all__ = ["LintCache", "cache_disabled"]
+
+_TRUE_WORDS: Final = frozenset({"1", "true", "t", "yes", "y", "on"})
+
+
+def cache_disabled() -> bool:
+    """True when ``REVLIB_NO_CACHE`` says so (as ``revlib --no-cache`` reads it), so that the
+    hooks' own entry points honour it too."""
+    return os.environ.get("REVLIB_NO_CACHE", "").strip().lower() in _TRUE_WORDS
+
+
+class LintCache(RecordStore):
+    """The lint records of one script directory's version files (see the module docstring).
+
+    :meth:`record` gives what :func:`~revlib._lint_read.file_record` gives for a file;
+    :meth:`save` writes the cache back if anything changed.
+    """
+
+    FORMAT = b"revlib-lint-cache 1"
+    PREFIX = "lint-"
+    SOURCES = (
+        "_lint_read.py",
+        "_lint_cache.py",
+        "script/reader.py",
+        "script/_literals.py",
+        "script/_names.py",
+        "script/_cache.py",
+    )
+
+    def __init__(self, file: str | None, root: str = "") -> None:
+        super().__init__(file, root)
+        self.hits = 0  # files answered without being read
+        self.parsed = 0  # files whose bytes were parsed
+
+    @classmethod
+    def for_locations(cls, locations: Sequence[str]) -> LintCache:
+        """The cache of the version files under ``locations`` (absolute paths)."""
+        real = [os.path.realpath(location) for location in locations]
+        common = os.path.commonpath(real) if real else os.sep
+        return cls.for_directory(common)
+
+    def record(self, source: SourceFile, search_path: Sequence[str]) -> Record:
+        """The record of ``source``: from its ``stat`` signature, else from its blob id (the
+        file is read and hashed when the id is not known), else parsed."""
+        key = None if source.file is None else self.key(source.file)
+        st = source.stat
+        if key is not None and st is not None and stat.S_ISREG(st.st_mode):
+            entry = self.unchanged(key, st)
+            if entry is not None and valid(entry[6]):
+                self.hits += 1
+                return entry[6]
+        blob = source.blob
+        if blob is not None and key is not None:
+            entry = self.same_blob(key, blob)
+            if entry is not None and valid(entry[6]):
+                self.hits += 1
+                return entry[6]
+        if blob is None:
+            blob = blob_id(source.data)
+        record = self.known(blob)
+        if record is None or not valid(record):
+            self.parsed += 1
+            record, cacheable = file_record(source.data, source.path, search_path)
+            if not cacheable:
+                if key is not None:
+                    self.forget(key)
+                return record
+        else:
+            self.hits += source.blob is not None
+        if key is not None:
+            self.remember(key, st, blob, record)
+        return record
+
+
+_LINE = (str, int)
+_OPTIONAL_STR: Final = (str, type(None))
+
+
+def valid(record: object) -> bool:
+    """Whether ``record`` is a well-formed :data:`~revlib._lint_read.Record` (a cache file is
+    checksummed, but its records are checked anyway before they are used)."""
+    if type(record) is not tuple or not record:
+        return False
+    try:
+        if record[0] == "node":
+            _, revision, parents, dependencies, labels, lines, docstring, marker = record
+            return (
+                type(revision) is str
+                and _strings(parents)
+                and _strings(dependencies)
+                and _strings(labels)
+                and _lines(lines)
+                and type(docstring) in _OPTIONAL_STR
+                and (marker is None or _finding(marker))
+            )
+        if record[0] == "unreadable":
+            _, line, message, hint, partial = record
+            if not _finding((line, message, hint)):
+                return False
+            if partial is None:
+                return True
+            revision, parents, lines = partial
+            return (
+                type(revision) is str and (parents is None or _strings(parents)) and _lines(lines)
+            )
+    except (TypeError, ValueError):  # unpacking a record of another shape
+        return False
+    return False
+
+
+def _strings(value: object) -> bool:
+    return type(value) is tuple and all(type(item) is str for item in value)
+
+
+def _lines(value: object) -> bool:
+    return type(value) is tuple and all(
+        type(pair) is tuple and tuple(map(type, pair)) == _LINE for pair in value
+    )
+
+
+def _finding(value: object) -> bool:
+    if type(value) is not tuple or len(value) != 3:
+        return False
+    line, message, hint = value
+    return type(line) in (int, type(None)) and type(message) is str and type(hint) in _OPTIONAL_STR
