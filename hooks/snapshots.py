@@ -13,8 +13,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from os.path import isdir
 from pathlib import Path
-from stat import S_ISLNK
+from stat import S_ISDIR, S_ISLNK
 from typing import TYPE_CHECKING
 
 from hooks.context import Options
@@ -102,23 +103,21 @@ def worktree_sources(env: Environment) -> list[SourceFile]:
     bytes are asked for; paths are worked out per directory (one ``realpath`` and one
     display path each), so that ten thousand unchanged files cost little more than their
     ``lstat``."""
-    from revlib.script import _discovery
-
     seen: set[str] = set()
     sources: list[SourceFile] = []
-    dirs: dict[str, tuple[str, str]] = {}  # directory -> (its real path, how it is shown) + sep
-    is_source = _discovery.is_source_name
+    dirs: dict[str, tuple[str, str]] = {}  # directory -> (real path, display path) + sep
     for location in env.locations:
         if not os.path.isdir(location):
             continue
-        for path in _discovery.list_paths(location, False, env.recursive):
+        for path, st in _location_files(location, env.recursive):
             directory, _, name = path.rpartition(os.sep)
-            if not is_source(name):
-                continue
             known = dirs.get(directory)
             if known is None:
                 known = dirs[directory] = _directory_prefixes(directory)
-            real, st = _resolve(path, known[0] + name)
+            if st is None or S_ISLNK(st.st_mode):
+                real, st = _follow(path)
+            else:
+                real = known[0] + name
             if real in seen:
                 continue
             seen.add(real)
@@ -128,6 +127,48 @@ def worktree_sources(env: Environment) -> list[SourceFile]:
     return sources
 
 
+def _location_files(location: str, recursive: bool) -> list[tuple[str, os.stat_result | None]]:
+    """The paths of the location's files with source names, in Alembic's order, each with
+    its ``lstat`` (None if it vanished). A flat location is listed with ``os.listdir``, the
+    ``lstat`` telling its subdirectories from its files; others as Alembic walks them."""
+    from revlib.script import _discovery
+
+    if recursive or os.path.basename(os.path.normpath(location)).endswith("__pycache__"):
+        paths = _discovery.list_paths(location, False, recursive)
+        return [(p, _lstat(p)) for p in paths if _is_source(p.rpartition(os.sep)[2])]
+    try:
+        names = sorted(os.listdir(location))
+    except OSError:  # as os.walk, which lists nothing then
+        return []
+    prefix = os.path.join(location, "")
+    found = []
+    for name in names:
+        if not _is_source(name):
+            continue
+        path = prefix + name
+        st = _lstat(path)
+        if st is not None and (S_ISDIR(st.st_mode) or (S_ISLNK(st.st_mode) and isdir(path))):
+            continue  # a subdirectory (or a link to one), which os.walk would not list
+        found.append((path, st))
+    return found
+
+
+def _is_source(name: str) -> bool:
+    """``_discovery.is_source_name`` without a regular expression for the usual names."""
+    if "\n" in name:
+        from revlib.script import _discovery
+
+        return _discovery.is_source_name(name)
+    return name.endswith(".py") and not name.startswith((".#", "__init__"))
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
 def _directory_prefixes(directory: str) -> tuple[str, str]:
     """What goes before a file name of ``directory`` in its real path and its display path."""
     shown = display_path(directory or os.sep)
@@ -135,15 +176,9 @@ def _directory_prefixes(directory: str) -> tuple[str, str]:
     return real, "" if shown == "." else os.path.join(shown, "")
 
 
-def _resolve(path: str, real_if_plain: str) -> tuple[str, os.stat_result | None]:
-    """The file's resolved path and its ``stat`` (None if it vanished): a file that is not a
-    symlink is its directory's real path plus its name, and its ``lstat`` is its ``stat``."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return os.path.realpath(path), None
-    if not S_ISLNK(st.st_mode):
-        return real_if_plain, st
+def _follow(path: str) -> tuple[str, os.stat_result | None]:
+    """The resolved path of a symlink (or of a file that vanished) and its target's
+    ``stat``."""
     try:
         return os.path.realpath(path), os.stat(path)
     except OSError:

@@ -55,6 +55,7 @@ class LintCache(RecordStore):
         super().__init__(file, root)
         self.hits = 0  # files answered without being read
         self.parsed = 0  # files whose bytes were parsed
+        self._layouts: set[object] = set()  # line tuples found well-formed
 
     @classmethod
     def for_locations(cls, locations: Sequence[str]) -> LintCache:
@@ -70,19 +71,19 @@ class LintCache(RecordStore):
         st = source.stat
         if key is not None and st is not None and stat.S_ISREG(st.st_mode):
             entry = self.unchanged(key, st)
-            if entry is not None and valid(entry[6]):
+            if entry is not None and valid(entry[6], self._layouts):
                 self.hits += 1
                 return entry[6]
         blob = source.blob
         if blob is not None and key is not None:
             entry = self.same_blob(key, blob)
-            if entry is not None and valid(entry[6]):
+            if entry is not None and valid(entry[6], self._layouts):
                 self.hits += 1
                 return entry[6]
         if blob is None:
             blob = blob_id(source.data)
         record = self.known(blob)
-        if record is None or not valid(record):
+        if record is None or not valid(record, self._layouts):
             self.parsed += 1
             record, cacheable = file_record(source.data, source.path, search_path)
             if not cacheable:
@@ -96,13 +97,15 @@ class LintCache(RecordStore):
         return record
 
 
-_LINE = (str, int)
+_LINE: Final = (str, int)
 _OPTIONAL_STR: Final = (str, type(None))
+_OPTIONAL_INT: Final = (int, type(None))
 
 
-def valid(record: object) -> bool:
+def valid(record: object, layouts: set[object] | None = None) -> bool:
     """Whether ``record`` is a well-formed :data:`~revlib._lint_read.Record` (a cache file is
-    checksummed, but its records are checked anyway before they are used)."""
+    checksummed, but its records are checked anyway before they are used). ``layouts`` holds
+    the line tuples found valid already (most records share a few)."""
     if type(record) is not tuple or not record:
         return False
     try:
@@ -113,7 +116,7 @@ def valid(record: object) -> bool:
                 and _strings(parents)
                 and _strings(dependencies)
                 and _strings(labels)
-                and _lines(lines)
+                and _lines(lines, layouts)
                 and type(docstring) in _OPTIONAL_STR
                 and (marker is None or _finding(marker))
             )
@@ -125,25 +128,36 @@ def valid(record: object) -> bool:
                 return True
             revision, parents, lines = partial
             return (
-                type(revision) is str and (parents is None or _strings(parents)) and _lines(lines)
+                type(revision) is str
+                and (parents is None or _strings(parents))
+                and _lines(lines, layouts)
             )
-    except (TypeError, ValueError):  # unpacking a record of another shape
+    except (TypeError, ValueError):  # a record of another shape, or an unhashable part
         return False
     return False
 
 
 def _strings(value: object) -> bool:
-    return type(value) is tuple and all(type(item) is str for item in value)
+    """A tuple of str: ``str.join`` checks each item (marshal never makes a str subclass)."""
+    if type(value) is not tuple:
+        return False
+    "".join(value)  # TypeError for an item that is not a str
+    return True
 
 
-def _lines(value: object) -> bool:
-    return type(value) is tuple and all(
+def _lines(value: object, layouts: set[object] | None) -> bool:
+    if layouts is not None and value in layouts:
+        return True
+    good = type(value) is tuple and all(
         type(pair) is tuple and tuple(map(type, pair)) == _LINE for pair in value
     )
+    if good and layouts is not None:
+        layouts.add(value)
+    return good
 
 
 def _finding(value: object) -> bool:
     if type(value) is not tuple or len(value) != 3:
         return False
     line, message, hint = value
-    return type(line) in (int, type(None)) and type(message) is str and type(hint) in _OPTIONAL_STR
+    return type(line) in _OPTIONAL_INT and type(message) is str and type(hint) in _OPTIONAL_STR
