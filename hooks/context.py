@@ -34,11 +34,14 @@ class Options:
             return _directory_config(self.directory, self.ini_section)
         config_file = self.config_file or os.environ.get("ALEMBIC_CONFIG")
         if config_file is None:
-            from hooks.setups import pick_setup
+            from revlib._settings_files import any_settings
 
-            picked = pick_setup(self)  # a monorepo's [tool.revlib] setups
-            if picked is not None:
-                return picked.load_config()
+            if any_settings(os.getcwd()):
+                from hooks.setups import pick_setup
+
+                picked = pick_setup(self)  # a monorepo's [tool.revlib] setups
+                if picked is not None:
+                    return picked.load_config()
             ini_path, toml_path = find_default_config(os.getcwd())
             if ini_path is None and toml_path is None:
                 raise CommandError(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from revlib import findings
+from revlib._settings_files import may_hold_settings, search_directories
 from revlib.findings import Finding
 from revlib.util.exc import CommandError
 
@@ -246,22 +247,18 @@ def load_settings(start: str) -> Settings:
     ``pyproject.toml`` is read for ``[tool.revlib]`` and ``alembic.ini`` for ``[revlib]``;
     settings in both files of one directory are an error (which one wins would be a guess).
     """
-    directory = os.path.abspath(start)
-    while True:
+    for directory in search_directories(start):
         found = _settings_in(directory)
         if found is not None:
             return found
-        parent = os.path.dirname(directory)
-        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
-            return Settings()
-        directory = parent
+    return Settings()
 
 
 def _settings_in(directory: str) -> Settings | None:
     toml_path = os.path.join(directory, "pyproject.toml")
     ini_path = os.path.join(directory, "alembic.ini")
-    toml_table = _toml_table(toml_path) if os.path.isfile(toml_path) else None
-    ini_table = _ini_table(ini_path) if os.path.isfile(ini_path) else None
+    toml_table = _toml_table(toml_path) if may_hold_settings(toml_path) else None
+    ini_table = _ini_table(ini_path) if may_hold_settings(ini_path) else None
     if toml_table is not None and ini_table is not None:
         raise SettingsError(
             f"revlib settings are in both {_shown(toml_path)} {_TOML_SECTION} and "

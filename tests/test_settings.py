@@ -257,6 +257,34 @@ def test_settings_in_both_files_are_refused(tmp_path: Path, monkeypatch) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "heads"),
+    [
+        pytest.param('[tool."revlib"]\nheads = 3\n', 3, id="quoted-key"),
+        pytest.param("[tool]\nrevlib = { heads = 4 }\n", 4, id="inline-table"),
+        pytest.param('[tool."rev\\u006cib"]\nheads = 5\n', 5, id="escaped-key"),
+        pytest.param("[tool.other]\nx = 1\n", 1, id="no-settings"),
+    ],
+)
+def test_settings_are_found_however_the_table_is_spelled(
+    tmp_path: Path, monkeypatch, pyproject: str, heads: int
+) -> None:
+    """Files that never mention revlib are not parsed; every spelling that does is."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(".").heads == heads
+
+
+def test_a_broken_pyproject_without_settings_is_not_read_for_settings(
+    tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.black\nline-length = 99\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(".") == Settings()
+
+
 # -- through the command line ----------------------------------------------------------------
 
 
