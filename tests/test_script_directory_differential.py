@@ -8,6 +8,7 @@ imports the files, revlib reads them statically, and every query is compared.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -101,7 +102,21 @@ def directories(draw: st.DrawFn) -> dict[str, Any]:
         )
         files.append((draw(st.integers(0, locations - 1)), name, spec, draw(header_styles())))
     extras = draw(st.lists(st.sampled_from(["README", "__init__.py", ".#lock.py", "notes.txt"])))
-    return {"specs": specs, "locations": locations, "files": files, "extras": extras}
+    links = draw(st.lists(st.sampled_from(FILESYSTEM_EXTRAS), unique=True))
+    return {
+        "specs": specs,
+        "locations": locations,
+        "files": files,
+        "extras": extras,
+        "links": links,
+    }
+
+
+FILESYSTEM_EXTRAS = ("subdir", "dir_link", "file_link", "txt_link", "repeat_location")
+"""What a version location may hold besides files, and how locations may be listed: a
+subdirectory with a migration (not loaded without ``recursive_version_locations``), a link to a
+directory named like a migration, links (``.py`` or not) to a migration loaded under its real
+path and warned about when reached again, the first location listed twice."""
 
 
 def _write(root: Path, layout: dict[str, Any]) -> list[str]:
@@ -119,7 +134,24 @@ def _write(root: Path, layout: dict[str, Any]) -> list[str]:
             target.write_text("raise RuntimeError('never imported')\n")
         else:
             target.write_text("not a migration\n")
-    return [str(p) for p in locations]
+    return _write_links(root, locations, layout["links"])
+
+
+def _write_links(root: Path, locations: list[Path], links: list[str]) -> list[str]:
+    """The filesystem extras of :data:`FILESYSTEM_EXTRAS`; the locations as listed."""
+    migrations = sorted(p for p in locations[-1].iterdir() if p.suffix == ".py")
+    if "subdir" in links and migrations:
+        (locations[0] / "sub").mkdir()
+        (locations[0] / "sub" / "copy.py").write_bytes(migrations[0].read_bytes())
+    if "dir_link" in links:
+        (root / "elsewhere").mkdir()
+        os.symlink(root / "elsewhere", locations[0] / "zz_directory.py")
+    if "file_link" in links and migrations:
+        os.symlink(migrations[0], locations[0] / "zz_alias.py")
+    if "txt_link" in links and migrations:
+        os.symlink(migrations[-1], locations[0] / "aa_link.txt")
+    listed = [str(p) for p in locations]
+    return listed + listed[:1] if "repeat_location" in links else listed
 
 
 def _canonical(text: str, script: Any) -> str:

@@ -56,10 +56,9 @@ def _location_scripts(
     from revlib.script.base import warn_read
 
     sourceless = script_dir.sourceless
-    files = _discovery.list_paths(location, sourceless, script_dir.recursive_version_locations)
     real_dirs: dict[str, str] = {}
-    for file_path in files:
-        real_path, st = _resolve(file_path, real_dirs)
+    for file_path, st in _listed_files(script_dir, location):
+        real_path, st = _resolve(file_path, real_dirs, st)
         if real_path in seen:
             warn_read(
                 script_dir,
@@ -75,25 +74,65 @@ def _location_scripts(
             yield real_path, st
 
 
-def _resolve(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_result | None]:
-    """``str(Path(path).resolve())``, and the file's ``lstat`` unless it is a symlink.
+def _listed_files(
+    script_dir: ScriptDirectory, location: str
+) -> list[tuple[str, os.stat_result | bool | None]]:
+    """Every file of the location as Alembic lists them, each with its ``lstat`` (False when
+    not taken yet, None when it cannot be taken).
 
-    A file that is not a symlink resolves to its resolved directory plus its name, so each
-    directory is resolved once, and the ``lstat`` that tells serves as the file's ``stat``.
+    A flat location (the usual one) is listed with ``os.listdir`` and each entry's ``lstat``
+    tells the subdirectories (and links to them), which Alembic's ``os.walk`` leaves out, from
+    the files; the ``lstat`` is needed anyway, to tell links from files. Others are walked.
     """
+    flat = not (script_dir.sourceless or script_dir.recursive_version_locations)
+    if not flat or os.path.basename(location).endswith("__pycache__"):
+        files = _discovery.list_paths(
+            location, script_dir.sourceless, script_dir.recursive_version_locations
+        )
+        return [(path, False) for path in files]
     try:
+        names = sorted(os.listdir(location))
+    except OSError:  # os.walk lists nothing then
+        return []
+    prefix = os.path.join(location, "")
+    listed: list[tuple[str, os.stat_result | bool | None]] = []
+    for name in names:
+        path = prefix + name
         try:
             st: os.stat_result | None = os.lstat(path)
         except OSError:
             st = None
-        if st is None or stat.S_ISLNK(st.st_mode):
+        if st is not None and (
+            stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(path))
+        ):
+            continue
+        listed.append((path, st))
+    return listed
+
+
+def _resolve(
+    path: str, real_dirs: dict[str, str], st: os.stat_result | bool | None = False
+) -> tuple[str, os.stat_result | None]:
+    """``str(Path(path).resolve())``, and the file's ``lstat`` unless it is a symlink.
+
+    A file that is not a symlink resolves to its resolved directory plus its name, so each
+    directory is resolved once, and the ``lstat`` that tells serves as the file's ``stat``.
+    ``st`` is the ``lstat`` when already taken (False when not).
+    """
+    try:
+        if st is False:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                st = None
+        if st is None or stat.S_ISLNK(st.st_mode):  # type: ignore[union-attr]
             return str(Path(path).resolve(strict=False)), None
         directory, _, name = path.rpartition(os.sep)
         real_dir = real_dirs.get(directory)
         if real_dir is None:
             real_dir = str(Path(directory or os.sep).resolve(strict=False))
             real_dirs[directory] = real_dir = os.path.join(real_dir, "")
-        return real_dir + name, st
+        return real_dir + name, st  # type: ignore[return-value]
     except (OSError, RuntimeError) as error:  # a symlink loop
         raise CommandError(f"{path}: cannot resolve this path ({error})") from error
 
