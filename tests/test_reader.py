@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from revlib.script import _literals, reader
+from revlib.script import _literals, _names, reader
 from revlib.script.reader import (
     MISSING,
     ConflictMarkerError,
@@ -1174,14 +1174,14 @@ def test_module_not_found_names_the_module_and_directories(tmp_path: Path) -> No
 
 def test_lookups_on_disk_can_be_collected(neutron_tree: Path) -> None:
     lookups: list[str] = []
-    token = reader._names.LOOKUPS.set(lookups)
+    token = _names.LOOKUPS.set(lookups)
     try:
         parse_header(GENERIC_1_16, "x.py", search_path=[str(neutron_tree)])
         assert lookups == []  # imports nobody uses are never looked for
         source = b"from neutron.db.migration import cli\nbranch_labels = cli.EXPAND_BRANCH\n"
         parse_header(source, "x.py", search_path=[str(neutron_tree)])
     finally:
-        reader._names.LOOKUPS.reset(token)
+        _names.LOOKUPS.reset(token)
     assert set(lookups) == {"neutron.db.migration"}
 
 
@@ -1239,13 +1239,13 @@ def test_unusual_header_parses_only_the_header(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    parse = reader._names.parse_module
+    parse = _names.parse_module
 
     def spy(text: str, filename: str) -> object:
         parsed.append(text)
         return parse(text, filename)
 
-    monkeypatch.setattr(reader._names, "parse_module", spy)
+    monkeypatch.setattr(_names, "parse_module", spy)
     header = "import os\nHOME = os.environ.get('HOME')\nrevision = 'a'\n"
     path = tmp_path / "v.py"
     path.write_bytes(header.encode() + b"def upgrade():\n" + b"    op.execute('x')\n" * 50_000)

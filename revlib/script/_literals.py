@@ -96,8 +96,10 @@ _DOCSTRING = (  # no backslashes; a triple-quoted body never holds three quotes 
     r"|'''[^'\\]*(?:''?(?!')[^'\\]*)*'''"
     rf"|{_QUOTED}"
 )
-_TEMPLATE_ITEMS = rf"(?:(?:{_QUOTED}){_WS}(?:,{_WS}(?:{_QUOTED}){_WS})*(?:,{_WS})?)?"
-_TEMPLATE_VALUE = rf"None|{_QUOTED}|\({_WS}{_TEMPLATE_ITEMS}\)|\[{_WS}{_TEMPLATE_ITEMS}\]"
+# None, a string, or a tuple or list up to a comment, checked by _container_value. (Four copies
+# of the exact container pattern, one per name, would double the time _TEMPLATE takes to
+# compile, a millisecond in every run.)
+_TEMPLATE_VALUE = rf"None|{_QUOTED}|[(\[][^#\n]*"
 
 
 def _template_assignment(name: str) -> str:
@@ -117,14 +119,8 @@ _TEMPLATE: Final = re.compile(
     + rf"(?:{_template_assignment('depends_on')})?"
     + rf"(?:{_LINE_END})*"
 )
-# (group of the annotation, group of the value, name) for each assignment of _TEMPLATE
-_TEMPLATE_GROUPS: Final = (
-    (3, 4, "revision"),
-    (5, 6, "down_revision"),
-    (7, 8, "branch_labels"),
-    (9, 10, "depends_on"),
-)
 _TRIPLE_QUOTES: Final = ('"""', "'''")
+_QUOTES: Final = ("'", '"')
 
 
 class TemplateHeader(NamedTuple):  # a tuple: cheaper to build than a dataclass
@@ -142,33 +138,47 @@ def template_header(text: str) -> TemplateHeader | None:
 
     ``text`` is the decoded header, with ``\\n`` newlines only, ending with one."""
     match = _TEMPLATE.fullmatch(text)
-    if match is None or not _plain_imports(match.group(2)):
+    if match is None:
+        return None
+    groups = match.groups()
+    if not (_plain_imports(groups[1]) and _plain_annotations(groups[2::2])):
         return None
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     line = text.count("\n", 0, match.start(4)) + 1  # the assignments are on consecutive lines
-    for annotation_group, value_group, name in _TEMPLATE_GROUPS:
-        value = match.group(value_group)
+    for name, value in zip(TRACKED_NAMES, groups[3::2], strict=True):
         if value is None:
             continue
-        annotation = match.group(annotation_group)
-        if annotation is not None and not _plain_annotation(annotation):
-            return None
-        values[name] = _template_value(value)
+        if value == "None":
+            values[name] = None
+        elif value[0] in _QUOTES:
+            values[name] = value[1:-1]
+        else:
+            values[name] = _container_value(value.rstrip(" \t"))
+            if values[name] is None:
+                return None
         lines[name] = line
         line += 1
-    docstring = match.group(1)
+    docstring = groups[0]
     if docstring is not None:
         docstring = docstring[3:-3] if docstring[:3] in _TRIPLE_QUOTES else docstring[1:-1]
     return TemplateHeader(values, lines, docstring)
 
 
-def _template_value(text: str) -> object:
-    if text == "None":
+def _container_value(text: str) -> tuple[str, ...] | list[str] | str | None:
+    """The value of a tuple or list of strings (without escapes, on one line), or of a string
+    in parentheses; ``None`` for anything else."""
+    if _container_pattern().fullmatch(text) is None:
         return None
-    if text[0] in "'\"":
-        return text[1:-1]
-    return _literal_value(text)  # a tuple or a list of strings
+    value = _literal_value(text)
+    assert isinstance(value, (tuple, list, str))
+    return value
+
+
+@lru_cache(maxsize=1)
+def _container_pattern() -> re.Pattern[str]:
+    items = rf"(?:(?:{_QUOTED}){_WS}(?:,{_WS}(?:{_QUOTED}){_WS})*(?:,{_WS})?)?"
+    return re.compile(rf"\({_WS}{items}\)|\[{_WS}{items}\]")
 
 
 @lru_cache(maxsize=256)  # a project's headers share the same few import blocks
@@ -200,6 +210,10 @@ _ANNOTATION_NODES: Final = (
 
 
 @lru_cache(maxsize=256)  # and the same few annotations
+def _plain_annotations(annotations: tuple[str | None, ...]) -> bool:
+    return all(annotation is None or _plain_annotation(annotation) for annotation in annotations)
+
+
 def _plain_annotation(annotation: str) -> bool:
     """Whether ``annotation`` is made of names, attributes, subscripts and ``|`` only: valid
     in ``name: annotation = value``, binding nothing, calling nothing."""

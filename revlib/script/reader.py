@@ -26,11 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
-from revlib.script import _literals, _names
+from revlib.script import _literals
 from revlib.util.exc import LocatedError
 from revlib.util.files import UNREADABLE_HINT, open_regular
+
+if TYPE_CHECKING:
+    from revlib.script import _names
 
 __all__ = [
     "MISSING",
@@ -248,6 +251,8 @@ def _read(
         fast = _literals.fast_header(source.text)
         if fast is not None:
             return _fast_result(path, fast)
+    from revlib.script import _names  # the ast path only: importing it takes milliseconds
+
     try:
         tree = _names.parse_module(source.text, path)
     except SyntaxError as error:
@@ -263,23 +268,40 @@ def _read(
     return _ast_result(path, tree, search_path)
 
 
-_END_LINES: Final = (b"\ndef", b"\nclass", b"\n@", b"\nasync")
+_QUOTE_BYTES: Final = (b'"', b"'")
+
+
+def _maybe_bom_or_cookie(data: bytes) -> bool:
+    """Whether ``data`` starts with a BOM or may hold a coding cookie (on line 1 or 2, which
+    a file starting with its docstring's quote cannot: line 2 counts after a comment only)."""
+    cookie_lines_end = data.find(b"\n", data.find(b"\n") + 1)
+    if cookie_lines_end == -1:
+        cookie_lines_end = len(data)
+    return data.startswith(_BOM) or data.find(b"coding", 0, cookie_lines_end) != -1
+
+
+# _HEADER_END after a "\n" only: the literal "\n" first makes the search skip from line to line.
+_HEADER_END_AFTER_LF: Final = re.compile(
+    rb"\n(?:(?:(?:async[ \t]+)?def|class)(?![A-Za-z0-9_\x80-\xff])|@)"
+)
 
 
 def _template_read(data: bytes, path: str) -> Header | None:
     """The header read by ``_literals.template_header``, when the bytes need none of the care
     ``_source_text`` takes: UTF-8 without a BOM or coding cookie, no CR, NUL or conflict marker.
     ``None`` to leave the file to the exact path."""
-    end = _header_end(data)
-    head = data[:end]
+    if data[:1] in b"dca@" and _HEADER_END.match(data):
+        return None  # the header is empty (or data is)
+    match = _HEADER_END_AFTER_LF.search(data)
+    # An earlier end after a "\r" is missed, but then the header holds a "\r": declined below.
+    head = data if match is None else data[: match.start() + 1]
     if (
         b"\r" in head
         or b"\x00" in head
         or b"<<<<<<<" in head
         or b">>>>>>>" in head
         or b"|||||||" in head
-        or data.startswith(_BOM)
-        or b"coding" in data[: _second_line_end(data)]  # maybe a coding cookie
+        or (data[:1] not in _QUOTE_BYTES and _maybe_bom_or_cookie(data))
     ):
         return None
     try:
@@ -291,42 +313,16 @@ def _template_read(data: bytes, path: str) -> Header | None:
     fast = _literals.template_header(text)
     if fast is None:
         return None
-    values = fast.values
-    docstring = None if fast.docstring is None else _literals.compiled_docstring(fast.docstring)
+    values, lines, docstring = fast
     return Header(
         path,
         revision=values.get("revision", MISSING),
         down_revision=values.get("down_revision", MISSING),
         branch_labels=values.get("branch_labels", MISSING),
         depends_on=values.get("depends_on", MISSING),
-        docstring=docstring,
-        lines=MappingProxyType(fast.lines),
+        docstring=None if docstring is None else _literals.compiled_docstring(docstring),
+        lines=MappingProxyType(lines),
     )
-
-
-def _header_end(data: bytes) -> int:
-    """Where ``_HEADER_END`` first matches (else ``len(data)``), found with ``bytes.find``
-    where a line starting with def, class, @ or async ends the header after a ``\n``.
-
-    (An earlier end after a ``\r`` is missed, but then the header holds a ``\r`` and
-    ``_template_read`` does not use it.)"""
-    if data[:1] not in (b"d", b"c", b"a", b"@"):
-        end = len(data)
-        for needle in _END_LINES:
-            found = data.find(needle, 0, end)
-            if found != -1:
-                end = found
-        if end == len(data) or _HEADER_END.match(data, end + 1):
-            return min(end + 1, len(data))
-    match = _HEADER_END.search(data)
-    return len(data) if match is None else match.start()
-
-
-def _second_line_end(data: bytes) -> int:
-    """Where the second line ends (the lines that may hold a coding cookie)."""
-    first = data.find(b"\n")
-    second = -1 if first == -1 else data.find(b"\n", first + 1)
-    return len(data) if second == -1 else second
 
 
 @dataclass(frozen=True)
@@ -498,6 +494,8 @@ def _header(
 
 
 def _ast_result(path: str, tree: ast.Module, search_path: Sequence[str]) -> Header:
+    from revlib.script import _names
+
     resolver = _names.Resolver(search_path)
     docstring = ast.get_docstring(tree, clean=False)
     if docstring is not None:
@@ -533,6 +531,8 @@ def _ast_result(path: str, tree: ast.Module, search_path: Sequence[str]) -> Head
 
 def _docstring(path: str, namespace: _names.Namespace, warnings: list[ReadWarning]) -> str | None:
     """``__doc__``: the docstring, unless the module assigns something else to it."""
+    from revlib.script import _names
+
     doc = namespace.final(_literals.DOC_NAME)
     if isinstance(doc, _names.Known) and (doc.value is None or isinstance(doc.value, str)):
         return doc.value
