@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple
 
 from revlib.script import _literals
 from revlib.util.exc import LocatedError
@@ -147,10 +147,12 @@ _MAX_CHUNK: Final = 1 << 20
 _HEADER_END: Final = re.compile(
     rb"(?:^|(?<=\r))(?:(?:(?:async[ \t]+)?def|class)(?![A-Za-z0-9_\x80-\xff])|@)", re.MULTILINE
 )
-_CONFLICT: Final = re.compile(
-    rb"(?:^|(?<=\r))(?:(<{7}|>{7}|\|{7})(?:[ \t][^\r\n]*)?|={7}[ \t]*)(?=[\r\n]|\Z)", re.MULTILINE
+# Patterns of the exact path, which few runs need: `re` compiles them on first use (and keeps
+# them), rather than every run paying for them at import.
+_CONFLICT: Final = (
+    rb"(?m)(?:^|(?<=\r))(?:(<{7}|>{7}|\|{7})(?:[ \t][^\r\n]*)?|={7}[ \t]*)(?=[\r\n]|\Z)"
 )
-_COOKIE: Final = re.compile(rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_COOKIE: Final = rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
 _BOM: Final = b"\xef\xbb\xbf"
 _ENCODING_HINT: Final = (
     "declare the file's encoding on its first line, e.g. '# -*- coding: latin-1 -*-', "
@@ -325,8 +327,7 @@ def _template_read(data: bytes, path: str) -> Header | None:
     )
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     """Decoded source with LF newlines. Bytes the encoding cannot decode are replaced by U+FFFD
     and listed as (line, UTF-8 column, byte): Python accepts them in comments only."""
 
@@ -335,7 +336,7 @@ class _Source:
     undecodable: tuple[tuple[int, int, int], ...] = ()
 
 
-_ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
+_ESCAPED_BYTE: Final = "[\udc80-\udcff]"
 
 
 def _source_text(head: bytes, data: bytes, path: str) -> _Source:
@@ -355,13 +356,13 @@ def _source_text(head: bytes, data: bytes, path: str) -> _Source:
         raise EncodingError(path, _line_at(head, error.start), message, _ENCODING_HINT) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     undecodable = []
-    for escaped in _ESCAPED_BYTE.finditer(text):
+    for escaped in re.finditer(_ESCAPED_BYTE, text):
         line_start = text.rfind("\n", 0, escaped.start()) + 1
         column = len(text[line_start : escaped.start()].encode("utf-8", "surrogatepass"))
         line = text.count("\n", 0, escaped.start()) + 1
         undecodable.append((line, column, ord(escaped.group()) - 0xDC00))
     if undecodable:
-        text = _ESCAPED_BYTE.sub("\ufffd", text)
+        text = re.sub(_ESCAPED_BYTE, "\ufffd", text)
     return _Source(text, encoding, tuple(undecodable))
 
 
@@ -397,7 +398,7 @@ def _check_conflict_markers(head: bytes, path: str) -> None:
     if b"<<<<<<<" not in head and b">>>>>>>" not in head and b"|||||||" not in head:
         return  # the common case, without running the regex over every line
     first = None
-    for marker in _CONFLICT.finditer(head):
+    for marker in re.finditer(_CONFLICT, head):
         first = first or marker
         if marker.group(1) is not None:
             text = first.group()[:7].decode("ascii")
@@ -422,7 +423,7 @@ def _detect_encoding(data: bytes, path: str) -> str:
         except SyntaxError as error:
             raise _cookie_error(path, lines, str(error)) from None
     if not _ascii_compatible(encoding):
-        number = next((n for n, line in enumerate(lines, 1) if _COOKIE.match(line)), 1)
+        number = next((n for n, line in enumerate(lines, 1) if re.match(_COOKIE, line)), 1)
         message = f"unsupported encoding {encoding!r}: Python source must be ASCII-compatible"
         raise EncodingError(path, number, message, _ENCODING_HINT)
     return encoding
@@ -445,7 +446,7 @@ def _ascii_compatible(encoding: str) -> bool:
 
 def _cookie_error(path: str, lines: list[bytes], message: str) -> EncodingError:
     for number, line in enumerate(lines, 1):
-        cookie = _COOKIE.match(line.removeprefix(_BOM))
+        cookie = re.match(_COOKIE, line.removeprefix(_BOM))
         if cookie is None:
             continue
         name = cookie.group(1).decode("ascii")
