@@ -151,17 +151,20 @@ def shallow(project: Project) -> None:
 
 def unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
     """A version file that cannot be opened: as root no permission bit stops a read, so the
-    failure is injected where every reader opens files (the built-in ``open``)."""
+    failure is injected where readers open files (the built-in ``open``, and ``os.open``, with
+    which the header reader reads small files)."""
     import builtins
 
-    real_open = builtins.open
+    def failing(real_open: Any) -> Any:
+        def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if str(path).endswith("locked.py"):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+            return real_open(path, *args, **kwargs)
 
-    def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(path).endswith("locked.py"):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        return real_open(path, *args, **kwargs)
+        return failing_open
 
-    monkeypatch.setattr(builtins, "open", failing_open)
+    monkeypatch.setattr(builtins, "open", failing(builtins.open))
+    monkeypatch.setattr(os, "open", failing(os.open))
 
 
 @dataclass(frozen=True)
