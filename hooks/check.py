@@ -11,8 +11,7 @@ setups to check and under which policies is :mod:`hooks.setups`' job.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from hooks.setups import Run
     from hooks.snapshots import Environment
     from revlib._lint_cache import LintCache
-    from revlib.lint import Sides
+    from revlib.lint import LintResult, Sides
     from revlib.sources import SourceFile
 
 EXIT_OK = 0
@@ -33,8 +32,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """What one check of one or more script directories found."""
 
     findings: tuple[Finding, ...]
@@ -186,28 +184,35 @@ def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
 def lint_report(run: Run, *, staged: bool) -> Report:
     """Lint each setup, from the index (``staged``) or the work tree."""
     from hooks.snapshots import lint_cache
-    from revlib.lint import lint_sources
+    from revlib.script._cache import without_gc
 
     problems: list[Finding] = []
     heads: list[str] = []
     for setup in run.setups:
         env = setup.environment()
-        cache = lint_cache(env)
-        files, sides = read_with_sides(env, staged, cache)
-        result = lint_sources(
-            files,
-            allowed_heads=run.policy(env),
-            enable=run.settings.enabled,
-            file_template=env.file_template,
-            search_path=env.search_path,
-            sides=sides,
-            cache=cache,
-        )
-        if cache is not None:  # from the index, files only on disk were not seen
-            cache.save(complete=not staged)
+        with without_gc():  # every object built here stays alive until the report is made
+            result = _lint_setup(run, env, staged, lint_cache(env))
         problems += run.finish(setup, result.findings)
         heads += result.heads
     return Report(tuple(problems), tuple(heads))
+
+
+def _lint_setup(run: Run, env: Environment, staged: bool, cache: LintCache | None) -> LintResult:
+    from revlib.lint import lint_sources
+
+    files, sides = read_with_sides(env, staged, cache)
+    result = lint_sources(
+        files,
+        allowed_heads=run.policy(env),
+        enable=run.settings.enabled,
+        file_template=env.file_template,
+        search_path=env.search_path,
+        sides=sides,
+        cache=cache,
+    )
+    if cache is not None:  # from the index, files only on disk were not seen
+        cache.save(complete=not staged)
+    return result
 
 
 def read_with_sides(

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from os.path import isdir
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from hooks.context import Options
 from revlib.sources import SourceFile, select_version_paths
@@ -37,8 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     """One script directory to check."""
 
     options: Options
@@ -105,52 +104,80 @@ def worktree_sources(env: Environment) -> list[SourceFile]:
     ``lstat``."""
     seen: set[str] = set()
     sources: list[SourceFile] = []
-    dirs: dict[str, tuple[str, str]] = {}  # directory -> (real path, display path) + sep
     for location in env.locations:
         if not os.path.isdir(location):
             continue
-        for path, st in _location_files(location, env.recursive):
-            directory, _, name = path.rpartition(os.sep)
-            known = dirs.get(directory)
-            if known is None:
-                known = dirs[directory] = _directory_prefixes(directory)
-            if st is None or S_ISLNK(st.st_mode):
-                real, st = _follow(path)
-            else:
-                real = known[0] + name
-            if real in seen:
-                continue
-            seen.add(real)
-            sources.append(
-                SourceFile(known[1] + name, load=partial(_read, path), file=real, stat=st)
-            )
+        for directory, names in _location_names(location, env.recursive):
+            sources += _directory_sources(directory, names, seen)
     return sources
 
 
-def _location_files(location: str, recursive: bool) -> list[tuple[str, os.stat_result | None]]:
-    """The paths of the location's files with source names, in Alembic's order, each with
-    its ``lstat`` (None if it vanished). A flat location is listed with ``os.listdir``, the
-    ``lstat`` telling its subdirectories from its files; others as Alembic walks them."""
+def _location_names(location: str, recursive: bool) -> list[tuple[str, list[str]]]:
+    """The directories Alembic lists in ``location``, each with its entries' names in
+    Alembic's order (subdirectories among them are told apart later, by their ``lstat``).
+    A flat location takes one ``os.listdir``; others are walked as Alembic walks them."""
     from revlib.script import _discovery
 
     if recursive or os.path.basename(os.path.normpath(location)).endswith("__pycache__"):
-        paths = _discovery.list_paths(location, False, recursive)
-        return [(p, _lstat(p)) for p in paths if _is_source(p.rpartition(os.sep)[2])]
+        grouped: dict[str, list[str]] = {}
+        for path in _discovery.list_paths(location, False, recursive):
+            directory, _, name = path.rpartition(os.sep)
+            grouped.setdefault(directory, []).append(name)
+        return list(grouped.items())
     try:
         names = sorted(os.listdir(location))
     except OSError:  # as os.walk, which lists nothing then
         return []
-    prefix = os.path.join(location, "")
-    found = []
-    for name in names:
-        if not _is_source(name):
-            continue
-        path = prefix + name
-        st = _lstat(path)
-        if st is not None and (S_ISDIR(st.st_mode) or (S_ISLNK(st.st_mode) and isdir(path))):
-            continue  # a subdirectory (or a link to one), which os.walk would not list
-        found.append((path, st))
-    return found
+    return [(os.path.join(location, "").rstrip(os.sep) or os.sep, names)]
+
+
+def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list[SourceFile]:
+    """The version files named ``names`` in ``directory``, except those whose resolved path
+    is in ``seen`` (a file reached through two locations is loaded once), which they join."""
+    real_prefix, shown_prefix = _directory_prefixes(directory)
+    prefix = os.path.join(directory, "")
+    sources = []
+    with _directory_fd(directory) as fd:
+        for name in names:
+            if not _is_source(name):
+                continue
+            path = prefix + name
+            try:  # relative to the open directory: the kernel walks one name, not the path
+                st = os.lstat(path) if fd is None else os.stat(name, dir_fd=fd, **_NOFOLLOW)
+            except OSError:  # gone since the listing: reading it will say so
+                st = None
+            real = real_prefix + name
+            if st is None or S_ISLNK(st.st_mode):
+                if isdir(path):
+                    continue  # a link to a subdirectory, which os.walk does not list as a file
+                real, st = _follow(path)
+            elif S_ISDIR(st.st_mode):
+                continue
+            if real in seen:
+                continue
+            seen.add(real)
+            load = partial(_read, path)
+            sources.append(SourceFile(shown_prefix + name, load=load, file=real, stat=st))
+    return sources
+
+
+_NOFOLLOW: Final[dict[str, bool]] = {"follow_symlinks": False}
+
+
+@contextmanager
+def _directory_fd(directory: str) -> Iterator[int | None]:
+    """The directory opened for ``stat(dir_fd=...)``, where the system has it (else None)."""
+    fd = None
+    if os.stat in os.supports_dir_fd and os.stat in os.supports_follow_symlinks:
+        try:
+            fd = os.open(directory or os.sep, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            fd = None
+    try:
+        yield fd
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _is_source(name: str) -> bool:
@@ -162,13 +189,6 @@ def _is_source(name: str) -> bool:
     return name.endswith(".py") and not name.startswith((".#", "__init__"))
 
 
-def _lstat(path: str) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except OSError:
-        return None
-
-
 def _directory_prefixes(directory: str) -> tuple[str, str]:
     """What goes before a file name of ``directory`` in its real path and its display path."""
     shown = display_path(directory or os.sep)
@@ -178,7 +198,7 @@ def _directory_prefixes(directory: str) -> tuple[str, str]:
 
 def _follow(path: str) -> tuple[str, os.stat_result | None]:
     """The resolved path of a symlink (or of a file that vanished) and its target's
-    ``stat``."""
+    ``stat`` (None when there is none)."""
     try:
         return os.path.realpath(path), os.stat(path)
     except OSError:
@@ -205,8 +225,7 @@ def _unreadable(path: str, error: OSError) -> CommandError:
 # -- git snapshots ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One file of a snapshot: its blob id, and its bytes when they are already known."""
 
     blob: str
@@ -258,8 +277,7 @@ def _worktree_entry(repo: GitRepo, file: Path) -> Entry:
     return Entry(blob_id(data, repo.hex_length()), data)
 
 
-@dataclass(frozen=True)
-class Landing:
+class Landing(NamedTuple):
     """The snapshot once a branch lands on a base, and what the branch changed."""
 
     final: Snapshot

@@ -64,6 +64,40 @@ class LintCache(RecordStore):
         common = os.path.commonpath(real) if real else os.sep
         return cls.for_directory(common)
 
+    def records(self, files: Sequence[SourceFile], search_path: Sequence[str]) -> list[Record]:
+        """:meth:`record` of each file, with the common case (an unchanged file on disk, or a
+        blob the index names that the cache knows under that path) answered inline: at ten
+        thousand files, the calls would cost more than the answers."""
+        entries, seen, layouts = self._entries, self._seen, self._layouts
+        prefix = self._prefix
+        cut = len(prefix)
+        found: list[Record] = []
+        hits = 0
+        for source in files:
+            file, st = source.file, source.stat
+            if file is not None:
+                key = file[cut:] if file.startswith(prefix) else file
+                entry = entries.get(key)
+                if entry is not None and type(entry) is tuple and len(entry) == 7:
+                    if st is not None:
+                        same = stat.S_ISREG(st.st_mode) and entry[:5] == (
+                            st.st_size,
+                            st.st_mtime_ns,
+                            st.st_ctime_ns,
+                            st.st_ino,
+                            st.st_dev,
+                        )
+                    else:
+                        same = source.blob is not None and entry[5] == source.blob
+                    if same and valid(entry[6], layouts):
+                        seen[key] = entry
+                        found.append(entry[6])
+                        hits += 1
+                        continue
+            found.append(self.record(source, search_path))
+        self.hits += hits
+        return found
+
     def record(self, source: SourceFile, search_path: Sequence[str]) -> Record:
         """The record of ``source``: from its ``stat`` signature, else from its blob id (the
         file is read and hashed when the id is not known), else parsed."""
@@ -106,24 +140,16 @@ def valid(record: object, layouts: set[object] | None = None) -> bool:
     """Whether ``record`` is a well-formed :data:`~revlib._lint_read.Record` (a cache file is
     checksummed, but its records are checked anyway before they are used). ``layouts`` holds
     the line tuples found valid already (most records share a few)."""
-    if type(record) is not tuple or not record:
+    if type(record) is not tuple:
         return False
     try:
-        if record[0] == "node":
-            _, revision, parents, dependencies, labels, lines, docstring, marker = record
-            return (
-                type(revision) is str
-                and _strings(parents)
-                and _strings(dependencies)
-                and _strings(labels)
-                and _lines(lines, layouts)
-                and type(docstring) in _OPTIONAL_STR
-                and (marker is None or _finding(marker))
-            )
-        if record[0] == "unreadable":
-            _, line, message, hint, partial = record
-            if not _finding((line, message, hint)):
-                return False
+        shape = tuple(map(type, record))
+        if shape in _NODE_SHAPES and record[0] == "node":
+            _, _, parents, dependencies, labels, lines, _, marker = record
+            "".join(parents + dependencies + labels)  # TypeError unless each is a str
+            return _lines(lines, layouts) and (marker is None or _finding(marker))
+        if shape in _UNREADABLE_SHAPES and record[0] == "unreadable":
+            partial = record[4]
             if partial is None:
                 return True
             revision, parents, lines = partial
@@ -132,9 +158,22 @@ def valid(record: object, layouts: set[object] | None = None) -> bool:
                 and (parents is None or _strings(parents))
                 and _lines(lines, layouts)
             )
-    except (TypeError, ValueError):  # a record of another shape, or an unhashable part
+    except (TypeError, ValueError):  # a part of another shape, or unhashable
         return False
     return False
+
+
+_NODE_SHAPES: Final = frozenset(
+    (str, str, tuple, tuple, tuple, tuple, docstring, marker)
+    for docstring in (str, type(None))
+    for marker in (tuple, type(None))
+)
+_UNREADABLE_SHAPES: Final = frozenset(
+    (str, line, str, hint, partial)
+    for line in (int, type(None))
+    for hint in (str, type(None))
+    for partial in (tuple, type(None))
+)
 
 
 def _strings(value: object) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from revlib import findings
 from revlib._lint_graph import Graph
@@ -33,8 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class HeadPolicy:
+class HeadPolicy(NamedTuple):
     """How many heads may coexist."""
 
     limit: HeadLimit = 1
@@ -44,8 +44,7 @@ class HeadPolicy:
     """The version locations, written as the files' paths are (for per-version-location)."""
 
 
-@dataclass(frozen=True)
-class Sides:
+class Sides(NamedTuple):
     """What this work changed, so that messages can tell its heads from the others'."""
 
     changed: frozenset[str]

@@ -79,7 +79,7 @@ keep it by content, see :mod:`revlib._lint_cache`):
 class RecordCache(Protocol):
     """Where :func:`read_nodes` gets each file's record (see :mod:`revlib._lint_cache`)."""
 
-    def record(self, source: SourceFile, search_path: Sequence[str]) -> Record: ...
+    def records(self, files: Sequence[SourceFile], search_path: Sequence[str]) -> list[Record]: ...
 
 
 def read_nodes(
@@ -89,13 +89,20 @@ def read_nodes(
 ) -> tuple[list[Node], list[Finding]]:
     """Nodes in the files' order, and an ``unreadable-file`` finding per bad file. With a
     ``cache``, a file read before (the same bytes) is neither read nor parsed again."""
+    if cache is None:
+        records = [file_record(source.data, source.path, search_path)[0] for source in files]
+    else:
+        records = cache.records(files, search_path)
     nodes: list[Node] = []
     problems: list[Finding] = []
-    for source in files:
-        if cache is None:
-            record = file_record(source.data, source.path, search_path)[0]
-        else:
-            record = cache.record(source, search_path)
+    for source, record in zip(files, records):  # noqa: B905 (as many records as files)
+        if record[0] == "node" and record[7] is None:  # the common case, inline
+            _, revision, parents, dependencies, labels, lines, docstring, _ = record
+            line_map = _LINE_MAPS.get(lines) or _line_map(lines)
+            nodes.append(
+                Node(revision, source.path, parents, dependencies, labels, line_map, docstring)
+            )
+            continue
         node, problem = from_record(record, source.path)
         if node is not None:
             nodes.append(node)

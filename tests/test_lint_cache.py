@@ -455,26 +455,41 @@ def test_outside_git_the_cache_is_in_xdg_cache_home(
 # -- listing and imports --------------------------------------------------------------------------
 
 
-def test_the_work_tree_listing_is_alembics(tmp_path: Path) -> None:
-    """The flat listing (``os.listdir`` and one ``lstat`` a file) keeps what os.walk keeps."""
-    from hooks import snapshots
+@pytest.mark.parametrize("recursive", [False, True], ids=["flat", "recursive"])
+def test_the_work_tree_listing_is_alembics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recursive: bool
+) -> None:
+    """Listed per directory (one ``realpath``, one display path, an ``lstat`` a file), the
+    files are those a ``realpath`` per file found, in the same order, shown the same way."""
+    from hooks.context import Options
+    from hooks.snapshots import Environment, display_path, worktree_sources
     from revlib.script import _discovery
 
     location = tmp_path / "versions"
-    location.mkdir()
-    for name in ["b.py", "a.py", "__init__.py", ".#x.py", "n.txt", "Z.py", "y.py\n", "x\n.py"]:
+    (location / "sub" / "deeper").mkdir(parents=True)
+    (location / "__pycache__").mkdir()
+    names = ["b.py", "a.py", "__init__.py", ".#x.py", "n.txt", "Z.py", "y.py\n", "x\n.py"]
+    for name in [*names, "sub/c.py", "sub/deeper/d.py", "__pycache__/e.py"]:
         (location / name).write_text("x")
     (location / "dir.py").mkdir()
     os.symlink("a.py", location / "link.py")
     os.symlink("dir.py", location / "linkdir.py")
     os.symlink("missing", location / "broken.py")
+    os.symlink(location / "sub" / "c.py", location / "sub" / "deeper" / "to_c.py")
     os.mkfifo(location / "fifo.py")
-    expected = [
-        path
-        for path in _discovery.list_paths(str(location), False, False)
-        if _discovery.is_source_name(path.rpartition(os.sep)[2])
-    ]
-    assert [path for path, _ in snapshots._location_files(str(location), False)] == expected
+    monkeypatch.chdir(tmp_path)
+    seen: set[str] = set()
+    expected = []  # the listing as it was: a realpath and a display path per file
+    for path in _discovery.list_files(location, False, recursive):
+        real = os.path.realpath(path)
+        if real not in seen and _discovery.is_source_name(path.name):
+            seen.add(real)
+            expected.append((display_path(path), real))
+    locations = (str(location), str(location / "sub"))  # sub/c.py is reached twice
+    env = Environment(Options(), locations, recursive, "", ())
+    assert [(s.path, s.file) for s in worktree_sources(env)] == expected + [
+        (display_path(location / "sub" / "c.py"), str(location / "sub" / "c.py"))
+    ] * (not recursive)
 
 
 @pytest.mark.parametrize(
