@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 from revlib import findings
 from revlib._lint_read import Node
@@ -22,8 +21,7 @@ __all__ = ["Graph", "check_graph"]
 _Edges = Callable[[str], list[str]]
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(NamedTuple):
     """The revisions of a script directory, one node per id (the file loaded last wins, as in
     Alembic), with the facts every later check needs."""
 
@@ -37,11 +35,8 @@ class Graph:
     heads_known: bool
     """False when a link is missing (an unreadable ``down_revision``, or one naming a
     revision that is not there): which revisions end up as heads is then a guess."""
-
-    @cached_property
-    def any_labels(self) -> bool:
-        """Whether any revision declares a branch label."""
-        return any(node.branch_labels for node in self.by_id.values())
+    any_labels: bool = False
+    """Whether any revision declares a branch label (if none does, none has one to inherit)."""
 
     def children(self, revision: str) -> list[str]:
         """Revisions whose ``down_revision`` names ``revision``, in load order."""
@@ -74,6 +69,7 @@ def check_graph(nodes: Sequence[Node]) -> tuple[Graph, list[Finding]]:
         heads=tuple(r for r in by_id if r not in referenced),
         heads_known=all(node.parents is not None for node in by_id.values())
         and not any(f.code == findings.MISSING_DOWN_REVISION for f in problems),
+        any_labels=any(node.branch_labels for node in nodes),
     )
     return graph, problems
 

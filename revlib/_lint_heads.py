@@ -12,7 +12,6 @@ the command that fixes it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
@@ -53,17 +52,33 @@ class Sides(NamedTuple):
     base_name: str = "the base"
 
 
-@dataclass(frozen=True)
 class HeadGroup:
     """Heads that must not outnumber ``limit``: all of them, those sharing a branch label
-    (``label`` "" for the heads without one) or those in one version location."""
+    (``label`` "" for the heads without one) or those in one version location. Under
+    per-branch-label, the group without a label has the labelled heads beside it as
+    ``labelled``."""
 
-    heads: list[str]
-    limit: int
-    label: str | None = None
-    location: str | None = None
-    labelled: list[str] = field(default_factory=list)
-    """Under per-branch-label, for the group without a label: the labelled heads beside it."""
+    __slots__ = ("heads", "label", "labelled", "limit", "location")
+
+    def __init__(
+        self,
+        heads: list[str],
+        limit: int,
+        label: str | None = None,
+        location: str | None = None,
+        labelled: list[str] | None = None,
+    ) -> None:
+        self.heads = heads
+        self.limit = limit
+        self.label = label
+        self.location = location
+        self.labelled = [] if labelled is None else labelled
+
+    def __repr__(self) -> str:
+        return (
+            f"HeadGroup(heads={self.heads!r}, limit={self.limit!r}, label={self.label!r}, "
+            f"location={self.location!r}, labelled={self.labelled!r})"
+        )
 
     @property
     def where(self) -> str:

@@ -11,8 +11,6 @@ whole ancestry is sound.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 
 from revlib import findings
 from revlib._lint_graph import Graph, check_graph
@@ -51,7 +49,6 @@ __all__ = [
 AllowedHeads = HeadLimit
 
 
-@dataclass(frozen=True)
 class LintResult:
     """What :func:`lint_sources` found.
 
@@ -61,23 +58,33 @@ class LintResult:
     findings never needs them.
     """
 
-    findings: tuple[Finding, ...]
-    heads: tuple[str, ...]
-    graph: Graph
-    _scripts: Callable[[], tuple[Script, ...]] = field(repr=False, compare=False)
+    __slots__ = ("_scripts", "findings", "graph", "heads", "revision_map")
+
+    def __init__(
+        self,
+        findings: tuple[Finding, ...],
+        heads: tuple[str, ...],
+        graph: Graph,
+        scripts: Callable[[], tuple[Script, ...]],
+        revision_map: RevisionMap,
+    ) -> None:
+        self.findings = findings
+        self.heads = heads
+        self.graph = graph
+        self._scripts = scripts
+        self.revision_map = revision_map
 
     @property
     def scripts(self) -> tuple[Script, ...]:
         return self._scripts()
 
-    @cached_property
-    def revision_map(self) -> RevisionMap:
-        return RevisionMap(self._scripts)
-
     @property
     def ok(self) -> bool:
         """True when no finding is an error (warnings do not fail a check)."""
         return not any(f.severity == "error" for f in self.findings)
+
+    def __repr__(self) -> str:
+        return f"LintResult(findings={self.findings!r}, heads={self.heads!r})"
 
 
 def parse_allowed_heads(text: str) -> AllowedHeads:
@@ -108,8 +115,9 @@ def lint_sources(
     graph, graph_problems = check_graph(nodes)
     problems += graph_problems
     scripts = _SoundScripts(graph)
+    revision_map = RevisionMap(scripts)  # built only if something asks it
     policy = as_policy(allowed_heads)
-    problems += multiple_heads_findings(graph, RevisionMap(scripts), policy, sides)
+    problems += multiple_heads_findings(graph, revision_map, policy, sides)
     readable = [node for node in nodes if node.complete]
     if findings.FILENAME_MISMATCH in enable:
         from revlib._lint_names import filename_findings
@@ -120,7 +128,7 @@ def lint_sources(
 
         problems += docstring_findings(readable, {f.path: f.data for f in files})
     problems.sort(key=lambda f: (f.path or "", f.line or 0))
-    return LintResult(tuple(problems), graph.heads, graph, scripts)
+    return LintResult(tuple(problems), graph.heads, graph, scripts, revision_map)
 
 
 class _SoundScripts:

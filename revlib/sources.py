@@ -78,24 +78,35 @@ def select_version_paths(
     are visited only when ``recursive`` (skipping a ``__pycache__``'s files). A file reached
     through two locations is loaded once, the first time.
     """
-    available = list(dict.fromkeys(paths))
+    available = [(path, _parts(path)) for path in dict.fromkeys(paths)]
     selected: dict[str, None] = {}
     for location in locations:
+        base = _parts(location) if location not in ("", ".") else ()
         members = [
             (key, path)
-            for path in available
-            if (key := _order_key(path, location, recursive)) is not None
+            for path, parts in available
+            if (key := _order_key(parts, base, recursive)) is not None
         ]
         for _, path in sorted(members):
             selected.setdefault(path, None)
     return list(selected)
 
 
-def _order_key(path: str, location: str, recursive: bool) -> tuple[tuple[int, str], ...] | None:
-    """Where ``path`` comes in a top-down walk of ``location`` (None when it is not loaded):
-    at each level a directory's files (0, name) come before its subdirectories (1, name)."""
-    parts = PurePosixPath(path).parts
-    base = PurePosixPath(location).parts if location not in ("", ".") else ()
+def _parts(path: str) -> tuple[str, ...]:
+    """``PurePosixPath(path).parts``, by splitting when there is nothing to normalise (a path
+    from git always): a PurePosixPath per path costs more than the rest of a staged check."""
+    odd = not path or path[0] == "/" or path[-1] in "/." or "//" in path or "/./" in path
+    if odd or path.startswith("./"):
+        return PurePosixPath(path).parts
+    return tuple(path.split("/"))
+
+
+def _order_key(
+    parts: tuple[str, ...], base: tuple[str, ...], recursive: bool
+) -> tuple[tuple[int, str], ...] | None:
+    """Where the path of ``parts`` comes in a top-down walk of the location of ``base``
+    (None when it is not loaded): at each level a directory's files (0, name) come before
+    its subdirectories (1, name)."""
     if parts[: len(base)] != base or len(parts) <= len(base):
         return None
     *directories, name = parts[len(base) :]

@@ -70,3 +70,16 @@ def test_same_files_and_order_as_alembic_listing(tmp_path: Path, recursive: bool
 )
 def test_selection(locations: list[str], recursive: bool, expected: list[str]) -> None:
     assert select_version_paths(TREE, locations, recursive=recursive) == expected
+
+
+def test_paths_split_as_pure_posix_paths_do() -> None:
+    """Every path of up to five pieces among names, dots and slashes splits as PurePosixPath
+    splits it (the fast split is only taken when there is nothing to normalise)."""
+    import itertools
+    from pathlib import PurePosixPath
+
+    from revlib.sources import _parts
+
+    pieces = ["a", "b", ".", "..", "/", ".py"]
+    paths = {"".join(c) for k in range(1, 6) for c in itertools.product(pieces, repeat=k)}
+    assert [_parts(p) for p in sorted(paths)] == [PurePosixPath(p).parts for p in sorted(paths)]

@@ -236,8 +236,9 @@ class RecordStore:
     def _unchanged_since_load(self, kept: dict[str, Entry]) -> bool:
         """True when this run found exactly the files of the last, each unchanged."""
         entries = self._entries
-        files = sum(1 for key in entries if not key.startswith("\0"))
-        return files == len(kept) and all(entries.get(k) is e for k, e in kept.items())
+        if not kept.items() <= entries.items():  # compared in C (an entry kept is itself)
+            return False
+        return all(key.startswith("\0") for key in entries.keys() - kept.keys())
 
     def _replaced(self, kept: dict[str, Entry]) -> dict[str, Entry]:
         """Records of contents no file has any more, newest last, at most as many as there
