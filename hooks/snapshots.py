@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from functools import partial
 from os.path import isdir
 from pathlib import Path
-from stat import S_ISDIR, S_ISLNK
-from typing import TYPE_CHECKING, Final, NamedTuple
+from stat import S_ISDIR, S_ISLNK, S_ISREG
+from typing import TYPE_CHECKING, NamedTuple
 
 from hooks.context import Options
 from revlib.sources import SourceFile, select_version_paths
@@ -137,31 +137,35 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
     real_prefix, shown_prefix = _directory_prefixes(directory)
     prefix = os.path.join(directory, "")
     sources = []
+    stat, is_source, is_regular, source_file = os.stat, _is_source, S_ISREG, SourceFile  # local
     with _directory_fd(directory) as fd:
         for name in names:
-            if not _is_source(name):
+            if not is_source(name):
                 continue
             path = prefix + name
             try:  # relative to the open directory: the kernel walks one name, not the path
-                st = os.lstat(path) if fd is None else os.stat(name, dir_fd=fd, **_NOFOLLOW)
+                if fd is None:
+                    st: os.stat_result | None = os.lstat(path)
+                else:
+                    st = stat(name, dir_fd=fd, follow_symlinks=False)
             except OSError:  # gone since the listing: reading it will say so
                 st = None
-            real = real_prefix + name
-            if st is None or S_ISLNK(st.st_mode):
+            if st is not None and is_regular(st.st_mode):  # the usual case first
+                real = real_prefix + name
+            elif st is None or S_ISLNK(st.st_mode):
                 if isdir(path):
                     continue  # a link to a subdirectory, which os.walk does not list as a file
                 real, st = _follow(path)
             elif S_ISDIR(st.st_mode):
                 continue
+            else:  # a named pipe, a device...: reading it will refuse it
+                real = real_prefix + name
             if real in seen:
                 continue
             seen.add(real)
             load = partial(_read, path)
-            sources.append(SourceFile(shown_prefix + name, load=load, file=real, stat=st))
+            sources.append(source_file(shown_prefix + name, load=load, file=real, stat=st))
     return sources
-
-
-_NOFOLLOW: Final[dict[str, bool]] = {"follow_symlinks": False}
 
 
 @contextmanager
