@@ -1,9 +1,12 @@
-"""Literal values in migration headers: the line-level fast path and shared helpers.
+"""Literal values in migration headers: the template path, the line path and shared helpers.
 
-The fast path recognises the few line shapes that Alembic's templates write (a docstring, plain
-imports, ``name = <literal>`` with an optional simple annotation) and returns ``None`` as soon as
-a line looks any different, so that the caller falls back to ``ast``. Everything it accepts is
-a complete, valid Python statement whose value it computes exactly as Python would.
+The template path (:func:`template_header`) matches the whole header against one regular
+expression of the shape Alembic's templates write: comments, a docstring, imports, the four
+assignments in order, comments. The line path (:func:`fast_header`) recognises the few line
+shapes those templates use (a docstring, plain imports, ``name = <literal>`` with an optional
+simple annotation) and returns ``None`` as soon as a line looks any different, so that the
+caller falls back to ``ast``. Everything either path accepts is complete, valid Python whose
+values they compute exactly as Python would.
 """
 
 from __future__ import annotations
