@@ -187,8 +187,8 @@ def _read_small_file(path: str) -> bytes | None:
     """The whole file, in one ``read`` if it is a regular file of at most 64 KiB; ``None``
     for anything else (an error, a pipe, a large file), which ``open_regular`` then handles.
 
-    Most version files are a few KiB: this costs half of what ``open`` and a buffered read
-    cost, and a fifth of the time of reading a header at all."""
+    Most version files are a few KiB: four system calls, in half the time ``open_regular``
+    and a buffered read take (and a third of the time the template path takes in all)."""
     try:
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError:
@@ -296,7 +296,7 @@ def _template_read(data: bytes, path: str) -> Header | None:
     ``_source_text`` takes: UTF-8 without a BOM or coding cookie, no CR, NUL or conflict marker.
     ``None`` to leave the file to the exact path."""
     if data[:1] in b"dca@" and _HEADER_END.match(data):
-        return None  # the header is empty (or data is)
+        return None  # an empty header
     match = _HEADER_END_AFTER_LF.search(data)
     # An earlier end after a "\r" is missed, but then the header holds a "\r": declined below.
     head = data if match is None else data[: match.start() + 1]
