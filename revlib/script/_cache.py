@@ -1,7 +1,10 @@
 """A cache of parsed migration headers, so that an unchanged version file is not read again.
 
-Each version location has one cache file mapping each file (by its path relative to the
-location) to its stat signature, its blob id and its header:
+:class:`RecordStore` keeps records derived from files' bytes; :class:`HeaderCache` (here) and
+``revlib._lint_cache.LintCache`` (what ``revlib check`` reads in a file) are its two kinds,
+each in its own file (:attr:`RecordStore.PREFIX`) under its own key. Each version location has
+one header cache file mapping each file (by its path relative to the location) to its stat
+signature, its blob id and its header:
 
 - The *signature* is what ``os.stat`` reports, as git's index keeps it: size, mtime and ctime
   in nanoseconds, inode, device. Writing a file changes its ctime (even when the writer then
