@@ -162,7 +162,7 @@ def load_script(
         header = read_compiled_header(Path(name))
     else:
         try:
-            header = read_cached_header(script_dir, Path(name), cache)
+            header = read_cached_header(script_dir, name, cache)
         except DynamicValueError:
             if not script_dir.import_fallback:
                 raise
@@ -171,22 +171,22 @@ def load_script(
         from revlib.script.base import warn_read
 
         warn_read(script_dir, f"{warning.path}:{warning.line}: {warning.message}")
-    return script_from_header(header, Path(name))
+    return script_from_header(header, name)
 
 
 def read_cached_header(
-    script_dir: ScriptDirectory, path: Path, cache: HeaderCache | None = None
+    script_dir: ScriptDirectory, path: str, cache: HeaderCache | None = None
 ) -> Header:
     """The file's header: from ``cache`` when given (it reads the file only if it changed),
     else straight from the file."""
     if cache is not None:
-        return cache.read(str(path), script_dir.source_paths)
+        return cache.read(path, script_dir.source_paths)
     from revlib.script.reader import read_header
 
     return read_header(path, search_path=script_dir.source_paths)
 
 
-def script_from_header(header: Header, path: Path) -> Script:
+def script_from_header(header: Header, path: str) -> Script:
     """Check what Alembic needs from a header and build the Script."""
     from revlib.script.reader import MISSING, ReadError
 
@@ -218,11 +218,12 @@ def script_from_header(header: Header, path: Path) -> Script:
     )
 
 
-def _legacy_revision_id(path: Path) -> str:
-    match = _discovery.LEGACY_REVISION_FILE.match(path.name)
+def _legacy_revision_id(path: str | os.PathLike[str]) -> str:
+    name = os.path.basename(path)
+    match = _discovery.LEGACY_REVISION_FILE.match(name)
     if not match:
         raise CommandError(
-            f"Could not determine revision id from filename {path.name}. "
+            f"Could not determine revision id from filename {name}. "
             "Be sure the 'revision' variable is declared inside the script (please see "
             "'Upgrading from Alembic 0.1 to 0.2' in the documentation)."
         )
