@@ -11,6 +11,7 @@ whole ancestry is sound.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING
 
 from revlib import findings
 from revlib._lint_graph import Graph, check_graph
@@ -22,13 +23,16 @@ from revlib._lint_heads import (
     head_labels,
     multiple_heads_findings,
 )
-from revlib._lint_read import Node, RecordCache, read_nodes
+from revlib._lint_read import Node, read_nodes
 from revlib.findings import Finding
 from revlib.script._options import DEFAULT_FILE_TEMPLATE
 from revlib.script._script import Script
 from revlib.script.revision import RevisionMap
 from revlib.settings import PER_BRANCH_LABEL, PER_VERSION_LOCATION, HeadLimit, parse_heads
 from revlib.sources import SourceFile
+
+if TYPE_CHECKING:
+    from revlib._lint_read import RecordCache
 
 __all__ = [
     "PER_BRANCH_LABEL",
