@@ -210,8 +210,8 @@ def _lint_setup(run: Run, env: Environment, staged: bool, cache: LintCache | Non
         sides=sides,
         cache=cache,
     )
-    if cache is not None:  # from the index, files only on disk were not seen
-        cache.save(complete=not staged)
+    if cache is not None:  # every version file was looked up: the cache holds what they are
+        cache.save(complete=True)
     return result
 
 

@@ -255,6 +255,23 @@ def test_a_staged_check_reads_no_blob_it_knows(
     assert read == [[]]
 
 
+@pytest.mark.parametrize("staged", [False, True], ids=["worktree", "staged"])
+def test_the_cache_holds_the_files_checked_last(
+    project: Project, capsys: pytest.CaptureFixture[str], staged: bool
+) -> None:
+    """A deleted file's entry goes (its record stays findable by content, under no path), so
+    the cache does not grow with every file that ever existed."""
+    mode = ["--staged"] if staged else []
+    check("check", *mode, capsys=capsys)
+    removed = path_of(project, C).name
+    assert any(key.endswith(removed) for key in cache_entries(project))
+    project.git("rm", "-q", str(path_of(project, C)))
+    check("check", *mode, capsys=capsys)
+    keys = list(cache_entries(project))
+    assert not any(key.endswith(removed) for key in keys)
+    assert len([key for key in keys if not key.startswith("\0")]) == 3
+
+
 def test_the_racy_rule_keeps_young_files_unsigned(
     project: Project,
     parsed: list[str],
