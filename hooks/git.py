@@ -1,26 +1,28 @@
-"""Everything revlib asks of git, in one module, through the ``git`` command itself.
+"""Everything revlib asks of git, in one module: the only one that imports GitPython.
 
 Files are read from the object database, never checked out: listings come from one ``git
 ls-files`` (the index) or ``git ls-tree`` (a commit), and contents from one ``git cat-file
 --batch`` round trip for all the blobs wanted, so a hundred files cost one process, not a
-hundred. git is run directly (a list of arguments, no shell, English messages): importing
-GitPython would cost more than a cached check. Paths are repository-relative POSIX strings,
-decoded as git stores them (any unicode, any spaces). Every failure a user can cause (not a
-repository, an unknown ref, a shallow clone) becomes a :class:`~revlib.util.exc.CommandError`
-that says what to do.
+hundred. Commands run through GitPython's :class:`git.Repo` (a list of arguments, no shell,
+English messages), read as raw bytes and parsed here: a GitPython object per file would cost
+more than the rest of a cached check. Paths are repository-relative POSIX strings, decoded as
+git stores them (any unicode, any spaces). Every failure a user can cause (not a repository,
+an unknown ref, a shallow clone) becomes a :class:`~revlib.util.exc.CommandError` that says
+what to do.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any, BinaryIO
 
 from revlib.util.exc import CommandError
 
-__all__ = ["INDEX", "GitRepo", "blob_id", "open_repo", "relative_locations"]
+__all__ = ["INDEX", "GitRepo", "blob_id", "find_repo", "open_repo", "relative_locations"]
 
 INDEX = ":index"
 """The snapshot name of the staging area (not a valid ref, so it cannot clash with one)."""
@@ -32,42 +34,35 @@ _UNSHALLOW_HINT = (
 )
 
 
-def _git(args: Sequence[str], cwd: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
-    """Run ``git args`` in ``cwd``: exit status, output, errors (messages in English)."""
-    env = dict(os.environ, LANGUAGE="C", LC_ALL="C")
+def _gitpython() -> Any:
     try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            env=env,
-            input=stdin,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-        )
-    except OSError as error:  # no git on PATH, or it cannot run
+        import git
+    except ImportError as error:  # GitPython raises ImportError when git is not installed
         raise CommandError(f"cannot use git: {error}") from None
-    return done.returncode, done.stdout, done.stderr
+    return git
 
 
 def open_repo(start: str | os.PathLike[str]) -> GitRepo:
     """The work tree holding ``start`` (a CommandError outside one)."""
-    where = os.path.abspath(start)
-    status, out, _ = (
-        _git(["rev-parse", "--is-bare-repository", "--absolute-git-dir"], where)
-        if os.path.isdir(where)
-        else (1, b"", b"")
-    )
-    if status != 0:
+    repo = find_repo(start)
+    if repo is None:
         raise CommandError(
-            f"{where} is not inside a git repository; run in a clone, "
+            f"{os.path.abspath(start)} is not inside a git repository; run in a clone, "
             "or drop --staged/--base to read the files on disk"
         )
-    bare, git_dir = os.fsdecode(out).splitlines()[:2]
-    status, out, _ = _git(["rev-parse", "--show-toplevel"], where)
-    if bare == "true" or status != 0 or not out.strip():
-        raise CommandError(f"{git_dir} is a bare repository: it has no index or work tree")
-    return GitRepo(os.fsdecode(out.rstrip(b"\n")))
+    if repo.bare:
+        repo.close()
+        raise CommandError(f"{repo.git_dir} is a bare repository: it has no index or work tree")
+    return repo
+
+
+def find_repo(start: str | os.PathLike[str]) -> GitRepo | None:
+    """The repository holding ``start`` (perhaps a bare one), or None outside any."""
+    git = _gitpython()
+    try:
+        return GitRepo(git.Repo(os.path.abspath(start), search_parent_directories=True))
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
 
 
 def blob_id(data: bytes, hex_length: int = 40) -> str:
@@ -79,10 +74,13 @@ def blob_id(data: bytes, hex_length: int = 40) -> str:
 
 
 class GitRepo:
-    """A work tree and its object database (a context manager, as it once held processes)."""
+    """A work tree and its object database; use as a context manager to stop git's helpers."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self.bare: bool = repo.bare or repo.working_tree_dir is None
+        self.git_dir = Path(repo.git_dir)
+        self.root = Path(repo.git_dir if self.bare else repo.working_tree_dir)
 
     def __enter__(self) -> GitRepo:
         return self
@@ -96,7 +94,8 @@ class GitRepo:
         self.close()
 
     def close(self) -> None:
-        """Nothing to stop: every git process has ended when its answer is read."""
+        """Stop the helper processes GitPython may keep (``cat-file`` for its object database)."""
+        self._repo.close()
 
     # -- commits -------------------------------------------------------------------------
 
@@ -307,10 +306,31 @@ class GitRepo:
             "--literal-pathspecs", "add", "--", *[os.path.abspath(p) for p in paths]
         )
         if status != 0:
-            raise CommandError(f"git add failed: {err.decode(errors='replace').strip()}")
+            named = " ".join(paths)
+            raise CommandError(f"git add {named} failed: {err.decode(errors='replace').strip()}")
 
     def _run(self, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
-        return _git(args, os.fspath(self.root), stdin)
+        """Run ``git args`` in the work tree: exit status, output, errors."""
+        try:
+            if stdin is None:
+                return self._execute(args, None)
+            with tempfile.TemporaryFile() as stream:  # git reads it as its standard input
+                stream.write(stdin)
+                stream.seek(0)
+                return self._execute(args, stream)
+        except OSError as error:  # no git on PATH, or it cannot run
+            raise CommandError(f"cannot use git: {error}") from None
+
+    def _execute(self, args: Sequence[str], stream: BinaryIO | None) -> tuple[int, bytes, bytes]:
+        status, out, err = self._repo.git.execute(
+            ["git", *args],
+            istream=stream,
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        return status, out, os.fsencode(err)
 
 
 def relative_locations(root: Path, locations: Sequence[str]) -> list[str]:

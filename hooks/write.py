@@ -12,7 +12,6 @@ exits 0, so running it again writes nothing more.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +20,7 @@ from hooks.context import Options
 from revlib.util.exc import CommandError
 
 if TYPE_CHECKING:
+    from hooks.git import GitRepo
     from revlib.script import Script, ScriptDirectory
 
 EXIT_OK = 0
@@ -164,20 +164,21 @@ def _display_path(path: str) -> str:
     return absolute
 
 
-def _git_repository(script_dir: ScriptDirectory) -> Any:
+def _git_repository(script_dir: ScriptDirectory) -> GitRepo:
     """The git work tree holding the script directory; checked before anything is written."""
-    import git
+    from hooks.git import find_repo
 
-    try:
-        repo = git.Repo(script_dir.dir, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    repo = find_repo(script_dir.dir)
+    if repo is None:
         raise CommandError(
             f"--stage: {script_dir.dir} is not inside a git work tree; run without --stage"
-        ) from None
-    if repo.bare or repo.working_tree_dir is None:
+        )
+    if repo.bare:
+        repo.close()
         raise CommandError(f"--stage: {repo.git_dir} is a bare repository; it has no index")
-    lock = Path(repo.git_dir, "index.lock")
+    lock = repo.git_dir / "index.lock"
     if lock.exists():
+        repo.close()
         raise CommandError(
             f"--stage: {lock} exists, so another git process is using the index; "
             "wait for it to finish (or remove the stale lock file) and retry"
@@ -185,12 +186,9 @@ def _git_repository(script_dir: ScriptDirectory) -> Any:
     return repo
 
 
-def _stage(repo: Any, path: str) -> None:
-    import git
-
-    try:
-        repo.git.add("--", os.path.abspath(path))
-    except git.GitCommandError as error:
-        raise CommandError(
-            f"--stage: git add {path} failed: {error.stderr.strip() or error}"
-        ) from error
+def _stage(repo: GitRepo, path: str) -> None:
+    with repo:
+        try:
+            repo.add([path])
+        except CommandError as error:
+            raise CommandError(f"--stage: {error}") from error
