@@ -22,7 +22,15 @@ from typing import Any, BinaryIO
 
 from revlib.util.exc import CommandError
 
-__all__ = ["INDEX", "GitRepo", "blob_id", "find_repo", "open_repo", "relative_locations"]
+__all__ = [
+    "INDEX",
+    "GitRepo",
+    "blob_id",
+    "find_repo",
+    "open_repo",
+    "relative_locations",
+    "run_git",
+]
 
 INDEX = ":index"
 """The snapshot name of the staging area (not a valid ref, so it cannot clash with one)."""
@@ -310,27 +318,39 @@ class GitRepo:
             raise CommandError(f"git add {named} failed: {err.decode(errors='replace').strip()}")
 
     def _run(self, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
-        """Run ``git args`` in the work tree: exit status, output, errors."""
-        try:
-            if stdin is None:
-                return self._execute(args, None)
-            with tempfile.TemporaryFile() as stream:  # git reads it as its standard input
-                stream.write(stdin)
-                stream.seek(0)
-                return self._execute(args, stream)
-        except OSError as error:  # no git on PATH, or it cannot run
-            raise CommandError(f"cannot use git: {error}") from None
+        return _execute(self._repo.git, args, stdin)
 
-    def _execute(self, args: Sequence[str], stream: BinaryIO | None) -> tuple[int, bytes, bytes]:
-        status, out, err = self._repo.git.execute(
-            ["git", *args],
-            istream=stream,
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        return status, out, os.fsencode(err)
+
+def run_git(
+    cwd: str | os.PathLike[str], *args: str, stdin: bytes | None = None
+) -> tuple[int, bytes, bytes]:
+    """Run ``git args`` in ``cwd`` (no repository needed): exit status, output, errors."""
+    return _execute(_gitpython().Git(os.fspath(cwd)), args, stdin)
+
+
+def _execute(runner: Any, args: Sequence[str], stdin: bytes | None) -> tuple[int, bytes, bytes]:
+    """``git args`` through GitPython's ``runner`` (a ``git.Git``), output as raw bytes."""
+    try:
+        if stdin is None:
+            return _call(runner, args, None)
+        with tempfile.TemporaryFile() as stream:  # git reads it as its standard input
+            stream.write(stdin)
+            stream.seek(0)
+            return _call(runner, args, stream)
+    except OSError as error:  # no git on PATH, or it cannot run
+        raise CommandError(f"cannot use git: {error}") from None
+
+
+def _call(runner: Any, args: Sequence[str], stream: BinaryIO | None) -> tuple[int, bytes, bytes]:
+    status, out, err = runner.execute(
+        ["git", *args],
+        istream=stream,
+        with_extended_output=True,
+        with_exceptions=False,
+        stdout_as_string=False,
+        strip_newline_in_stdout=False,
+    )
+    return status, out, os.fsencode(err)
 
 
 def relative_locations(root: Path, locations: Sequence[str]) -> list[str]:

@@ -14,7 +14,6 @@ argument list, never through a shell.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,8 +287,10 @@ def _git(root: Path, *args: str) -> tuple[int, str]:
 
 
 def _git_bytes(root: Path, *args: str) -> tuple[int, bytes]:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
-    return result.returncode, result.stdout
+    from hooks.git import run_git
+
+    status, out, _ = run_git(root, *args)
+    return status, out
 
 
 def _quote(path: str) -> str:
