@@ -41,7 +41,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
@@ -302,6 +302,35 @@ class HeaderCache(RecordStore):
             self.hits += 1
         return values
 
+    def plain_values_of(
+        self, files: Iterable[tuple[str, os.stat_result | None]]
+    ) -> Iterator[tuple[str, os.stat_result | None, PlainValues | None]]:
+        """Each file (a path and its ``lstat``, None for a symlink) with :meth:`plain_values`,
+        as they come: the common case (an unchanged regular file) is answered inline, since at
+        ten thousand files two method calls per file would cost more than the answers."""
+        entries, seen, prefix = self._entries, self._seen, self._prefix
+        cut = len(prefix)
+        for path, st in files:
+            values = None
+            if st is not None:
+                key = path[cut:] if path.startswith(prefix) else path
+                entry = entries.get(key)
+                if (
+                    entry is not None
+                    and type(entry) is tuple
+                    and len(entry) == 7
+                    and entry[:5]
+                    == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+                ):
+                    seen[key] = entry
+                    try:
+                        values = _plain_values(entry[6])
+                    except (TypeError, ValueError, IndexError):  # malformed: read() replaces it
+                        values = None
+                    if values is not None:
+                        self.hits += 1
+            yield path, st, values
+
     def read(self, path: str, search_path: Sequence[str] = ()) -> Header:
         """The header of the file at ``path``, as ``reader.read_header`` reads it."""
         entry = self._unchanged(path, None)
@@ -535,8 +564,9 @@ def _plain_values(record: Record) -> PlainValues | None:
     revision, down_revision, branch_labels, depends_on = values
     if type(revision) is not str or not (docstring is None or type(docstring) is str):
         return None
-    if not (_plain(down_revision) and _plain(branch_labels) and _plain(depends_on)):
-        return None
+    for value in (down_revision, branch_labels, depends_on):
+        if not (value is None or type(value) is str or _plain(value)):
+            return None
     return revision, down_revision, branch_labels, depends_on, docstring
 
 

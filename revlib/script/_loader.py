@@ -31,15 +31,22 @@ def load_scripts(script_dir: ScriptDirectory) -> Iterator[Script]:
     for location in script_dir._version_locations:
         if not location.exists():
             continue
-        cache = _open_cache(location) if script_dir.use_cache else None
+        files = _location_scripts(script_dir, os.fspath(location), seen)
+        if not script_dir.use_cache:
+            for path, st in files:
+                yield load_script(script_dir, path, None, st)
+            continue
+        cache = _open_cache(location)
         complete = False
         try:
-            for path, st in _location_scripts(script_dir, os.fspath(location), seen):
-                yield load_script(script_dir, path, cache, st)
+            for path, st, values in cache.plain_values_of(files):
+                if values is None:
+                    yield load_script(script_dir, path, cache, st)
+                else:  # the common case: no check, warning or error to report
+                    yield Script.from_values(values[0], path, *values[1:])
             complete = True
         finally:
-            if cache is not None:
-                cache.save(complete=complete)
+            cache.save(complete=complete)
 
 
 def _open_cache(location: Path) -> HeaderCache:
