@@ -19,6 +19,7 @@ from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
 from hooks.context import Options
+from revlib.script._discovery import is_source_name
 from revlib.sources import SourceFile, select_version_paths
 from revlib.util.exc import CommandError
 
@@ -137,7 +138,8 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
     real_prefix, shown_prefix = _directory_prefixes(directory)
     prefix = os.path.join(directory, "")
     sources = []
-    stat, is_source, is_regular, source_file = os.stat, _is_source, S_ISREG, SourceFile  # local
+    # locals: looked up once, not per file
+    stat, is_source, is_regular, source_file = os.stat, is_source_name, S_ISREG, SourceFile
     with _directory_fd(directory) as fd:
         for name in names:
             if not is_source(name):
@@ -182,15 +184,6 @@ def _directory_fd(directory: str) -> Iterator[int | None]:
     finally:
         if fd is not None:
             os.close(fd)
-
-
-def _is_source(name: str) -> bool:
-    """``_discovery.is_source_name`` without a regular expression for the usual names."""
-    if "\n" in name:
-        from revlib.script import _discovery
-
-        return _discovery.is_source_name(name)
-    return name.endswith(".py") and not name.startswith((".#", "__init__"))
 
 
 def _directory_prefixes(directory: str) -> tuple[str, str]:

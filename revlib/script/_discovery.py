@@ -51,8 +51,13 @@ def _orphan_compiled_files(root: Path, files: list[str]) -> list[Path]:
 
 def is_source_name(name: str) -> bool:
     """True for a file name Alembic loads as a source revision (``.py``, not ``.#*`` or
-    ``__init__*``): the name-only half of :func:`is_script_file`, for paths not on disk."""
-    return _SOURCE_FILE.match(name) is not None
+    ``__init__*``): the name-only half of :func:`is_script_file`, for paths not on disk.
+
+    Without a newline in the name, Alembic's pattern says exactly this, and string methods
+    say it faster (this runs once per file); its ``$`` also matches before a final newline."""
+    if "\n" in name:
+        return _SOURCE_FILE.match(name) is not None
+    return name.endswith(".py") and not name.startswith((".#", "__init__"))
 
 
 def is_script_file(path: Path, sourceless: bool) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +64,12 @@ def _location_scripts(
 
     sourceless = script_dir.sourceless
     real_dirs: dict[str, str] = {}
-    for file_path, st in _listed_files(script_dir, location):
-        real_path, st = _resolve(file_path, real_dirs, st)
+    listed: Iterable[tuple[str, Any, str | None]] = _listed_files(script_dir, location)
+    for file_path, st, real in listed:
+        if real is None:
+            real_path, st = _resolve(file_path, real_dirs, st)
+        else:  # a regular file (st is its lstat)
+            real_path = real
         if real_path in seen:
             warn_read(
                 script_dir,
@@ -83,38 +87,49 @@ def _location_scripts(
 
 def _listed_files(
     script_dir: ScriptDirectory, location: str
-) -> list[tuple[str, os.stat_result | bool | None]]:
+) -> list[tuple[str, os.stat_result | bool | None, str | None]]:
     """Every file of the location as Alembic lists them, each with its ``lstat`` (False when
-    not taken yet, None when it cannot be taken).
+    not taken yet, None when it cannot be taken) and, for a regular file, its resolved path.
 
     A flat location (the usual one) is listed with ``os.listdir`` and each entry's ``lstat``
     tells the subdirectories (and links to them), which Alembic's ``os.walk`` leaves out, from
-    the files; the ``lstat`` is needed anyway, to tell links from files. Others are walked.
+    the files; the ``lstat`` is needed anyway, to tell links from files, and a regular file
+    resolves to the resolved location plus its name. Others are walked.
     """
     flat = not (script_dir.sourceless or script_dir.recursive_version_locations)
     if not flat or os.path.basename(location).endswith("__pycache__"):
         files = _discovery.list_paths(
             location, script_dir.sourceless, script_dir.recursive_version_locations
         )
-        return [(path, False) for path in files]
+        return [(path, False, None) for path in files]
     try:
         names = sorted(os.listdir(location))
+        real_prefix = os.path.join(_resolved(location), "")
     except OSError:  # os.walk lists nothing then
         return []
     prefix = os.path.join(location, "")
-    listed: list[tuple[str, os.stat_result | bool | None]] = []
+    listed: list[tuple[str, os.stat_result | bool | None, str | None]] = []
+    lstat, is_regular = os.lstat, stat.S_ISREG  # locals: looked up once, not per file
     for name in names:
         path = prefix + name
         try:
-            st: os.stat_result | None = os.lstat(path)
+            st = lstat(path)
         except OSError:
-            st = None
-        if st is not None and (
-            stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(path))
-        ):
+            listed.append((path, None, None))
             continue
-        listed.append((path, st))
+        if is_regular(st.st_mode):
+            listed.append((path, st, real_prefix + name))
+        elif not (stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(path))):
+            listed.append((path, st, None))
     return listed
+
+
+def _resolved(directory: str) -> str:
+    """``str(Path(directory).resolve())``; a CommandError for a symlink loop."""
+    try:
+        return str(Path(directory or os.sep).resolve(strict=False))
+    except (OSError, RuntimeError) as error:
+        raise CommandError(f"{directory}: cannot resolve this path ({error})") from error
 
 
 def _resolve(
