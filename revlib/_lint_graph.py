@@ -15,6 +15,7 @@ from typing import NamedTuple
 from revlib import findings
 from revlib._lint_read import Node
 from revlib.findings import Finding
+from revlib.util.graphs import acyclic
 
 __all__ = ["Graph", "check_graph"]
 
@@ -215,30 +216,13 @@ def _cycles(by_id: Mapping[str, Node], labels: Mapping[str, str]) -> list[Findin
 
 
 def _acyclic(by_id: Mapping[str, Node], labels: Mapping[str, str]) -> bool:
-    """Whether no revision reaches itself through ``down_revision`` and ``depends_on``:
-    Kahn's algorithm removes every revision that names only removed ones."""
-    waiting: dict[str, int] = {}  # revision -> how many of the revisions it names remain
-    named_by: dict[str, list[str]] = {}
-    for revision, node in by_id.items():
-        parents = node.parents or ()
-        targets: Iterable[str] = parents if len(parents) < 2 else set(parents)
-        if node.dependencies:
-            targets = {*parents, *(labels.get(d, d) for d in node.dependencies)}
-        count = 0
-        for target in targets:
-            if target in by_id:
-                count += 1
-                named_by.setdefault(target, []).append(revision)
-        waiting[revision] = count
-    ready = [revision for revision, count in waiting.items() if not count]
-    removed = 0
-    while ready:
-        removed += 1
-        for child in named_by.get(ready.pop(), ()):
-            waiting[child] -= 1
-            if not waiting[child]:
-                ready.append(child)
-    return removed == len(by_id)
+    """Whether no revision reaches itself through ``down_revision`` and ``depends_on``."""
+    return acyclic(
+        {
+            revision: [*(node.parents or ()), *(labels.get(d, d) for d in node.dependencies)]
+            for revision, node in by_id.items()
+        }
+    )
 
 
 def _shadowed_self_loops(nodes: Sequence[Node], by_id: Mapping[str, Node]) -> list[Finding]:

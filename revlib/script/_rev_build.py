@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gc
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from revlib.script import _rev_graph as graph
 from revlib.script._rev_errors import CycleDetected, DependencyCycleDetected, RevisionError
 from revlib.script._rev_node import Revision, as_tuple
+from revlib.util.graphs import acyclic
 
 Lookup = dict[Any, "Revision | None"]
 
@@ -312,38 +313,24 @@ def _plainly_acyclic(
     """True for a graph on which the cycle checks below cannot fail, found in linear time.
 
     That is: every edge names a revision id of the map (no branch label, nothing missing), the
-    edges form no cycle (Kahn's algorithm places every revision), every revision without
-    parents is a base and every one without children a head. Then each revision lies on a
-    path from a base to a head, which is all the reachability test asks, and no component is
-    strongly connected. False means "not
+    edges form no cycle, every revision without parents is a base and every one without
+    children a head. Then each revision lies on a path from a base to a head, which is all
+    the reachability test asks, and no component is strongly connected. False means "not
     shown", not "cyclic": the full checks then decide.
     """
-    waiting: dict[str, int] = {}
-    children: dict[str, list[str]] = {}
+    edges: dict[str, Collection[str]] = {}
     base_set = set(bases)
     for rev_id, rev in by_id.items():
-        if rev.revision != rev_id:
+        targets = parents(rev)
+        if rev.revision != rev_id or any(parent_id not in by_id for parent_id in targets):
             return False
-        count = 0
-        for parent_id in parents(rev):
-            if parent_id not in by_id:
-                return False
-            children.setdefault(parent_id, []).append(rev_id)
-            count += 1
-        if not count and rev not in base_set:
+        if not targets and rev not in base_set:
             return False
-        waiting[rev_id] = count
-    if any(rev_id not in children and rev not in heads for rev_id, rev in by_id.items()):
+        edges[rev_id] = targets  # type: ignore[assignment]
+    named = {parent_id for targets in edges.values() for parent_id in targets}
+    if any(rev_id not in named and rev not in heads for rev_id, rev in by_id.items()):
         return False
-    ready = [rev_id for rev_id, count in waiting.items() if not count]
-    placed = 0
-    while ready:
-        placed += 1
-        for child in children.get(ready.pop(), ()):
-            waiting[child] -= 1
-            if not waiting[child]:
-                ready.append(child)
-    return placed == len(by_id)
+    return acyclic(edges)
 
 
 def _check_reachable(
