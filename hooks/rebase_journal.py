@@ -46,7 +46,7 @@ def pending(journal: Path) -> list[str]:
 
 def apply_all(journal: Path, changes: Sequence[tuple[str, bytes | None, bytes]]) -> None:
     """Write each ``(path, old, new)``; all of them, or (on an error) none of them."""
-    from revlib.util.atomic import replace_file
+    from revlib.util.atomic import replace_source_file
 
     if not changes:
         return
@@ -55,7 +55,7 @@ def apply_all(journal: Path, changes: Sequence[tuple[str, bytes | None, bytes]])
     for change in changes:
         path, _, new = change
         try:
-            replace_file(path, new)
+            replace_source_file(path, new)
         except OSError as error:
             undone = _roll_back(done)
             raise CommandError(_failure(path, error, done, undone)) from None
@@ -80,7 +80,7 @@ def _record(journal: Path, paths: list[str]) -> None:
 
 def _roll_back(done: list[tuple[str, bytes | None, bytes]]) -> list[str]:
     """Put the files already written back as they were; the paths that could not be."""
-    from revlib.util.atomic import replace_file
+    from revlib.util.atomic import replace_source_file
 
     failed = []
     for path, old, _ in reversed(done):
@@ -88,7 +88,7 @@ def _roll_back(done: list[tuple[str, bytes | None, bytes]]) -> list[str]:
             if old is None:
                 os.unlink(path)
             else:
-                replace_file(path, old)
+                replace_source_file(path, old)
         except OSError:
             failed.append(path)
     return failed

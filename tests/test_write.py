@@ -494,6 +494,39 @@ def test_replace_file_failing_keeps_the_old_content(tmp_path: Path, monkeypatch)
     assert os.listdir(tmp_path) == ["x.py"]
 
 
+@pytest.mark.parametrize("replace", ["replace_file", "replace_source_file"])
+def test_a_rewrite_within_the_second_is_seen_only_without_its_stale_pyc(
+    tmp_path: Path, replace: str
+) -> None:
+    """Python trusts a .pyc whose source keeps its size and whole-second mtime, as a
+    re-parent (one id for another of the same length) right after Alembic compiled the file
+    does: replace_source_file drops the compiled forms of that file, and only those."""
+    import importlib.util
+    import py_compile
+
+    source = tmp_path / "m.py"
+    source.write_text("down_revision = 'aaaa'\n")
+    for optimize in (-1, 1):
+        py_compile.compile(str(source), optimize=optimize, doraise=True)
+    cache = tmp_path / "__pycache__"
+    for other in ("m.y.cpython-311.pyc", "other.cpython-311.pyc", "m.txt"):
+        (cache / other).write_bytes(b"not ours")
+    before = source.stat()
+    getattr(atomic, replace)(source, b"down_revision = 'bbbb'\n")
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same second
+
+    spec = importlib.util.spec_from_file_location("m", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fresh = replace == "replace_source_file"
+    assert module.down_revision == ("bbbb" if fresh else "aaaa")
+    left = set(os.listdir(cache))
+    assert {"m.txt", "m.y.cpython-311.pyc", "other.cpython-311.pyc"} <= left  # not m.py's
+    optimized = f"m.{sys.implementation.cache_tag}.opt-1.pyc"
+    assert (optimized in left) is not fresh  # m.py's own: stale unless dropped
+
+
 # -- post-write hooks ---------------------------------------------------------------------------
 
 APPEND = "import sys; open(sys.argv[1], 'a').write('# hooked from ' + sys.argv[2] + '\\n')"

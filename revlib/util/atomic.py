@@ -27,7 +27,7 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["remove_stale_temps", "replace_file", "write_new_file"]
+__all__ = ["remove_stale_temps", "replace_file", "replace_source_file", "write_new_file"]
 
 _TEMP_NAME = re.compile(r"\..+\.(\d+)-[0-9a-f]{8}\.tmp")
 
@@ -79,6 +79,30 @@ def replace_file(path: str | os.PathLike[str], data: bytes) -> None:
         os.replace(temp, target)
     finally:
         _remove_quietly(temp)
+
+
+def replace_source_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """:func:`replace_file` for a Python source file, dropping its compiled forms.
+
+    Python takes ``__pycache__/<name>.*.pyc`` for current when the source's size and mtime (in
+    whole seconds) are the ones it records. A re-parent swaps one id for another of the same
+    length within the second Alembic compiled the file: its ``.pyc`` would still say the old
+    ``down_revision``. A compiled file is derived data; it is made again on the next import.
+    """
+    replace_file(path, data)
+    source = Path(path)
+    cache = source.parent / "__pycache__"
+    try:
+        names = os.listdir(cache)
+    except OSError:
+        return  # no cache directory (or none we can read): nothing stale to drop
+    stem = source.stem + "."
+    for name in names:
+        if name.startswith(stem) and name.endswith(".pyc"):
+            tag, _, optimization = name[len(stem) : -len(".pyc")].partition(".")
+            if tag and (not optimization or optimization.startswith("opt-")):
+                with contextlib.suppress(OSError):
+                    os.unlink(cache / name)
 
 
 def _write_temp(target: Path, data: bytes) -> Path:
