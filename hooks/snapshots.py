@@ -142,8 +142,6 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
     stat, is_source, is_regular, source_file = os.stat, is_source_name, S_ISREG, SourceFile
     with _directory_fd(directory) as fd:
         for name in names:
-            if not is_source(name):
-                continue
             path = prefix + name
             try:  # relative to the open directory: the kernel walks one name, not the path
                 if fd is None:
@@ -153,12 +151,16 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
             except OSError:  # gone since the listing: reading it will say so
                 st = None
             if st is not None and is_regular(st.st_mode):  # the usual case first
+                if not is_source(name):
+                    continue
                 real = real_prefix + name
             elif st is None or S_ISLNK(st.st_mode):
                 if isdir(path):
                     continue  # a link to a subdirectory, which os.walk does not list as a file
                 real, st = _follow(path)
-            elif S_ISDIR(st.st_mode):
+                if not is_source(os.path.basename(real)):
+                    continue  # Alembic goes by the name of what a link resolves to
+            elif S_ISDIR(st.st_mode) or not is_source(name):
                 continue
             else:  # a named pipe, a device...: reading it will refuse it
                 real = real_prefix + name

@@ -477,7 +477,8 @@ def test_the_work_tree_listing_is_alembics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recursive: bool
 ) -> None:
     """Listed per directory (one ``realpath``, one display path, an ``lstat`` a file), the
-    files are those a ``realpath`` per file found, in the same order, shown the same way."""
+    files are those a ``realpath`` per file finds, in the same order, shown the same way;
+    links go by the name of what they resolve to, as in Alembic."""
     from hooks.context import Options
     from hooks.snapshots import Environment, display_path, worktree_sources
     from revlib.script import _discovery
@@ -492,16 +493,22 @@ def test_the_work_tree_listing_is_alembics(
     os.symlink("a.py", location / "link.py")
     os.symlink("dir.py", location / "linkdir.py")
     os.symlink("missing", location / "broken.py")
+    os.symlink("missing.py", location / "dangling.py")
+    os.symlink("n.txt", location / "text.py")
+    os.symlink("b.py", location / "b_link.txt")
+    (tmp_path / "outside.py").write_text("x")
+    os.symlink(tmp_path / "outside.py", location / "aa_outside.txt")  # loaded, as the .py
     os.symlink(location / "sub" / "c.py", location / "sub" / "deeper" / "to_c.py")
     os.mkfifo(location / "fifo.py")
     monkeypatch.chdir(tmp_path)
     seen: set[str] = set()
-    expected = []  # the listing as it was: a realpath and a display path per file
+    expected = []  # Alembic's rule: a realpath per file, loaded when its name is a source's
     for path in _discovery.list_files(location, False, recursive):
         real = os.path.realpath(path)
-        if real not in seen and _discovery.is_source_name(path.name):
+        if real not in seen:
             seen.add(real)
-            expected.append((display_path(path), real))
+            if _discovery.is_source_name(os.path.basename(real)):
+                expected.append((display_path(path), real))
     locations = (str(location), str(location / "sub"))  # sub/c.py is reached twice
     env = Environment(Options(), locations, recursive, "", ())
     assert [(s.path, s.file) for s in worktree_sources(env)] == expected + [
