@@ -278,13 +278,8 @@ def _detect_cycles(
     """
     if not by_id:
         return
-    if (
-        unique
-        and _plainly_acyclic(by_id, graph.versioned_parents, set(heads), bases)
-        and (
-            not with_dependencies
-            or _plainly_acyclic(by_id, graph.all_parents, set(real_heads), real_bases)
-        )
+    if unique and _plainly_acyclic(
+        by_id, (heads, bases), (real_heads, real_bases) if with_dependencies else None
     ):
         return
     _check_reachable(
@@ -306,31 +301,49 @@ def _detect_cycles(
 
 def _plainly_acyclic(
     by_id: dict[str, Revision],
-    parents: graph.Edges,
-    heads: set[Revision],
-    bases: tuple[Revision, ...],
+    ends: tuple[_OrderedSet, tuple[Revision, ...]],
+    real_ends: tuple[_OrderedSet, tuple[Revision, ...]] | None,
 ) -> bool:
     """True for a graph on which the cycle checks below cannot fail, found in linear time.
 
-    That is: every edge names a revision id of the map (no branch label, nothing missing), the
-    edges form no cycle, every revision without parents is a base and every one without
-    children a head. Then each revision lies on a path from a base to a head, which is all
-    the reachability test asks, and no component is strongly connected. False means "not
-    shown", not "cyclic": the full checks then decide.
+    That is: in the ``down_revision`` graph (and, with ``real_ends``, the graph of
+    ``down_revision`` and ``depends_on``), every edge names a revision id of the map (no
+    branch label, nothing missing), every revision without parents is a base and every one
+    without children a head (``ends``: heads and bases); and the larger graph has no cycle
+    (then neither has the other). Then each revision lies on a path from a base to a head,
+    which is all the reachability test asks, and no component is strongly connected. False
+    means "not shown", not "cyclic": the full checks then decide.
     """
+    edges = _sound_ends(by_id, graph.versioned_parents, *ends)
+    if edges is not None and real_ends is not None:
+        edges = _sound_ends(by_id, graph.all_parents, *real_ends)
+    return edges is not None and acyclic(edges)
+
+
+def _sound_ends(
+    by_id: dict[str, Revision],
+    parents: graph.Edges,
+    heads: _OrderedSet,
+    bases: tuple[Revision, ...],
+) -> dict[str, Collection[str]] | None:
+    """The graph ``parents`` draws, if its edges stay among the map's ids and its sources
+    and sinks are ``bases`` and ``heads``; else None."""
     edges: dict[str, Collection[str]] = {}
-    base_set = set(bases)
+    named: set[str] = set()
+    base_set, head_set = set(bases), set(heads)
     for rev_id, rev in by_id.items():
-        targets = parents(rev)
-        if rev.revision != rev_id or any(parent_id not in by_id for parent_id in targets):
-            return False
-        if not targets and rev not in base_set:
-            return False
-        edges[rev_id] = targets  # type: ignore[assignment]
-    named = {parent_id for targets in edges.values() for parent_id in targets}
-    if any(rev_id not in named and rev not in heads for rev_id, rev in by_id.items()):
-        return False
-    return acyclic(edges)
+        targets: Collection[str] = parents(rev)  # type: ignore[assignment]
+        if rev.revision != rev_id or (not targets and rev not in base_set):
+            return None
+        for parent_id in targets:
+            if parent_id not in by_id:
+                return None
+            named.add(parent_id)
+        edges[rev_id] = targets
+    for rev_id, rev in by_id.items():
+        if rev_id not in named and rev not in head_set:
+            return None
+    return edges
 
 
 def _check_reachable(
