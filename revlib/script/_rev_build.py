@@ -145,6 +145,7 @@ def _link_children(lookup: Lookup, heads: _OrderedSet, real_heads: _OrderedSet) 
     (and their iteration order) are the ones Alembic builds.
     """
     children: dict[Revision, list[Revision]] = {}
+    head_items, real_head_items = heads._items, real_heads._items  # the sets' own dicts
     for rev in list(lookup.values()):
         assert rev is not None
         down = rev.down_revision
@@ -164,13 +165,18 @@ def _link_children(lookup: Lookup, heads: _OrderedSet, real_heads: _OrderedSet) 
             else:
                 kids.append(rev)
             if down_id in versioned:
-                heads.discard(parent)
-            real_heads.discard(parent)
+                head_items.pop(parent, None)
+            real_head_items.pop(parent, None)
     for parent, kids in children.items():
         only = kids[0]
         if len(kids) == 1 and not parent._all_nextrev and not parent.nextrev:
             parent._all_nextrev = frozenset((only.revision,))
-            if parent.revision in only._versioned_down_revisions:
+            down = only.down_revision
+            if (
+                parent.revision == down
+                if type(down) is str
+                else parent.revision in only._versioned_down_revisions
+            ):
                 parent.nextrev = parent._all_nextrev
         else:
             for kid in kids:
