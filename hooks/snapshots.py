@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from os.path import isdir
 from pathlib import Path
@@ -22,6 +21,7 @@ from hooks.context import Options
 from revlib.script._discovery import is_source_name
 from revlib.sources import SourceFile, select_version_paths
 from revlib.util.exc import CommandError
+from revlib.util.files import opened_directory
 
 if TYPE_CHECKING:
     from hooks.git import GitRepo
@@ -140,7 +140,7 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
     sources = []
     # locals: looked up once, not per file
     stat, is_source, is_regular, source_file = os.stat, is_source_name, S_ISREG, SourceFile
-    with _directory_fd(directory) as fd:
+    with opened_directory(directory) as fd:
         for name in names:
             path = prefix + name
             try:  # relative to the open directory: the kernel walks one name, not the path
@@ -170,22 +170,6 @@ def _directory_sources(directory: str, names: list[str], seen: set[str]) -> list
             load = partial(_read, path)
             sources.append(source_file(shown_prefix + name, load=load, file=real, stat=st))
     return sources
-
-
-@contextmanager
-def _directory_fd(directory: str) -> Iterator[int | None]:
-    """The directory opened for ``stat(dir_fd=...)``, where the system has it (else None)."""
-    fd = None
-    if os.stat in os.supports_dir_fd and os.stat in os.supports_follow_symlinks:
-        try:
-            fd = os.open(directory or os.sep, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
-            fd = None
-    try:
-        yield fd
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def _directory_prefixes(directory: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from revlib.script import _discovery
 from revlib.script._script import Script, import_module_file
 from revlib.util.exc import CommandError
+from revlib.util.files import opened_directory
 
 if TYPE_CHECKING:
     from revlib.script._cache import HeaderCache
@@ -110,17 +111,20 @@ def _listed_files(
     prefix = os.path.join(location, "")
     listed: list[tuple[str, os.stat_result | bool | None, str | None]] = []
     lstat, is_regular = os.lstat, stat.S_ISREG  # locals: looked up once, not per file
-    for name in names:
-        path = prefix + name
-        try:
-            st = lstat(path)
-        except OSError:
-            listed.append((path, None, None))
-            continue
-        if is_regular(st.st_mode):
-            listed.append((path, st, real_prefix + name))
-        elif not (stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(path))):
-            listed.append((path, st, None))
+    with opened_directory(location) as fd:
+        for name in names:
+            path = prefix + name
+            try:
+                st = lstat(path) if fd is None else lstat(name, dir_fd=fd)
+            except OSError:
+                listed.append((path, None, None))
+                continue
+            if is_regular(st.st_mode):
+                listed.append((path, st, real_prefix + name))
+            elif not (
+                stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and os.path.isdir(path))
+            ):
+                listed.append((path, st, None))
     return listed
 
 
