@@ -197,7 +197,8 @@ class RecordStore:
         except OSError:
             return
         self._existed = True
-        first_line, _, payload = data.partition(b"\n")
+        first_line = data[: data.find(b"\n")]
+        payload = memoryview(data)[len(first_line) + 1 :]  # not a copy of megabytes
         key, _, checksum = first_line.rpartition(b" ")
         if key != _key(type(self)) or checksum != b"%08x" % zlib.crc32(payload):
             return
