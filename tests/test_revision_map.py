@@ -220,3 +220,40 @@ def test_the_linear_acyclicity_shortcut_never_changes_what_a_build_gives(
     with mock.patch.object(_rev_build, "_plainly_acyclic", return_value=False):
         full = outcome(lambda: _structure(make_map(revision, specs)))
     assert shortcut == full
+
+
+@pytest.mark.parametrize(
+    ("rev_id", "down"),
+    [
+        pytest.param("a1", None, id="base"),
+        pytest.param("b2", "a1", id="one-parent"),
+        pytest.param("b2", "", id="empty-parent"),
+        pytest.param("", "", id="empty-both"),
+        pytest.param("b2", "b2", id="loop"),
+        pytest.param("b-2", "a1", id="illegal-id"),
+        pytest.param("b2", ("a1", "c3"), id="merge"),
+        pytest.param("b2", ["a1"], id="list"),
+    ],
+)
+def test_the_plain_script_shortcut_leaves_what_revision_init_leaves(
+    rev_id: str, down: Any
+) -> None:
+    """Script.from_values skips Revision.__init__ for plain revisions: the object is the
+    same, and whatever the shortcut declines goes through __init__ (and its errors)."""
+    from revlib.script._script import Script
+
+    def general() -> dict[str, Any]:
+        script = Script.__new__(Script)
+        script._module, script._docstring, script.path = None, "doc", "/v/x.py"
+        Revision.__init__(script, rev_id, down, branch_labels=(), dependencies=())
+        return vars(script)
+
+    try:
+        expected: Any = general()
+    except Exception as error:  # the cases __init__ refuses
+        expected = (type(error), str(error))
+    try:
+        actual: Any = vars(Script.from_values(rev_id, "/v/x.py", down, docstring="doc"))
+    except Exception as error:
+        actual = (type(error), str(error))
+    assert actual == expected

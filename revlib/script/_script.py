@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from revlib.script._rev_node import Revision, as_tuple
+from revlib.script._rev_node import Revision, as_tuple, set_plain_fields
 
 
 def format_as_comma(value: str | Iterable[str] | None) -> str:
@@ -68,7 +68,10 @@ class Script(Revision):
         script = cls.__new__(cls)
         script._module = None
         script._docstring = docstring
-        script.path = os.fspath(path)
+        script.path = path if type(path) is str else os.fspath(path)
+        plain = branch_labels is None and depends_on is None
+        if plain and set_plain_fields(script, rev_id, down_revision):
+            return script
         Revision.__init__(
             script,
             rev_id,
