@@ -38,3 +38,15 @@ def _private_cache_home(
     """revlib's header cache lives in $XDG_CACHE_HOME outside git work trees: keep the tests'
     out of the user's home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+@pytest.fixture
+def trusted_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """For the cache tests: files written by a test are milliseconds old, so trust their
+    signatures anyway (the racy-file rule has its own test); a cache directory of the test's
+    own; the cache switched on whatever the environment says."""
+    from revlib.script import _cache
+
+    monkeypatch.setattr(_cache, "RACY_NS", 0)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("REVLIB_NO_CACHE", raising=False)

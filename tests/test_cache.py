@@ -25,13 +25,7 @@ A, B, C, D = "aaaa00000001", "bbbb00000002", "cccc00000003", "dddd00000004"
 E = "eeee00000005"
 
 
-@pytest.fixture(autouse=True)
-def _trust_files_at_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Files written by a test are milliseconds old: trust their signatures anyway (the
-    racy-file rule has its own test), and keep the user cache directory out of it."""
-    monkeypatch.setattr(_cache, "RACY_NS", 0)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("REVLIB_NO_CACHE", raising=False)
+pytestmark = pytest.mark.usefixtures("trusted_cache")
 
 
 @pytest.fixture

@@ -30,13 +30,7 @@ E, F = "eeee00000005", "ffff00000006"
 OPTIONS = ["--format", "json", "--enable", "docstring-mismatch", "--enable", "filename-mismatch"]
 
 
-@pytest.fixture(autouse=True)
-def _trust_files_at_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Files written by a test are milliseconds old: trust their signatures anyway (the
-    racy-file rule has its own test), and keep the user cache directory out of it."""
-    monkeypatch.setattr(_cache, "RACY_NS", 0)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("REVLIB_NO_CACHE", raising=False)
+pytestmark = pytest.mark.usefixtures("trusted_cache")
 
 
 @pytest.fixture
