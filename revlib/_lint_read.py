@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 from revlib import findings
 from revlib.findings import Finding
 from revlib.script._discovery import LEGACY_REVISION_FILE
+from revlib.script._sentinel import MISSING
 from revlib.sources import SourceFile
 
 __all__ = ["Node", "Record", "RecordCache", "file_record", "from_record", "read_nodes"]
@@ -148,7 +149,7 @@ def file_record(data: bytes, path: str, search_path: Sequence[str] = ()) -> tupl
     and whether that depends on the bytes alone: not when the header looked for other modules
     (they may change), took the revision from the file's name, or a message names the path."""
     from revlib.script import _names
-    from revlib.script.reader import MISSING, ReadError, parse_header
+    from revlib.script.reader import ReadError, parse_header
 
     lookups: list[str] = []
     token = _names.LOOKUPS.set(lookups)
@@ -197,8 +198,6 @@ def _unreadable(path: str, line: int | None, message: str, hint: str | None) -> 
 
 
 def _revision(value: object, path: str, lines: Mapping[str, int]) -> str:
-    from revlib.script.reader import MISSING
-
     line = lines.get("revision")
     if value is MISSING:
         legacy = LEGACY_REVISION_FILE.match(path.rsplit("/", 1)[-1])
@@ -232,8 +231,6 @@ def _id_tuple(
     value: object, name: str, lines: Mapping[str, int], *, required: bool = False
 ) -> tuple[str, ...] | None:
     """A header value as Alembic normalises it: None, a string, or a tuple/list of strings."""
-    from revlib.script.reader import MISSING
-
     if value is MISSING:
         if not required:
             return None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from revlib.script import _discovery
 from revlib.script._script import Script, import_module_file
+from revlib.script._sentinel import MISSING
 from revlib.util.exc import CommandError
 from revlib.util.files import opened_directory
 
@@ -180,8 +181,6 @@ def load_script(
             return Script.from_values(
                 rev_id, name, down_revision, branch_labels, depends_on, docstring
             )
-    from revlib.script.reader import DynamicValueError
-
     if name.endswith((".pyc", ".pyo")):
         from revlib.script._pyc_reader import read_compiled_header
 
@@ -189,8 +188,10 @@ def load_script(
     else:
         try:
             header = read_cached_header(script_dir, name, cache)
-        except DynamicValueError:
-            if not script_dir.import_fallback:
+        except Exception as error:  # (no import statement per file for the except clause)
+            from revlib.script.reader import DynamicValueError
+
+            if not (isinstance(error, DynamicValueError) and script_dir.import_fallback):
                 raise
             return _imported_script(Path(name), script_dir.source_paths)
     for warning in header.warnings:
@@ -214,12 +215,12 @@ def read_cached_header(
 
 def script_from_header(header: Header, path: str) -> Script:
     """Check what Alembic needs from a header and build the Script."""
-    from revlib.script.reader import MISSING, ReadError
-
     rev_id: Any = header.revision
     if rev_id is MISSING:
         rev_id = _legacy_revision_id(path)
     elif not isinstance(rev_id, str):
+        from revlib.script.reader import ReadError
+
         raise ReadError(
             str(path),
             header.lines.get("revision"),
@@ -227,6 +228,8 @@ def script_from_header(header: Header, path: str) -> Script:
             'write it as a string literal, e.g. revision = "1a2b3c4d5e6f"',
         )
     if header.down_revision is MISSING:
+        from revlib.script.reader import ReadError
+
         raise ReadError(
             str(path),
             None,

@@ -19,7 +19,6 @@ becomes :data:`MISSING` with a :class:`ReadWarning`.
 from __future__ import annotations
 
 import ast
-import enum
 import io
 import os
 import re
@@ -32,6 +31,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple
 
 from revlib.script import _literals
+from revlib.script._sentinel import MISSING
 from revlib.util.exc import LocatedError
 from revlib.util.files import UNREADABLE_HINT, open_regular
 
@@ -50,20 +50,6 @@ __all__ = [
     "parse_header",
     "read_header",
 ]
-
-
-class _Missing(enum.Enum):
-    MISSING = "MISSING"
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Final = _Missing.MISSING
-"""The value of a name the module never assigns (falsy; compare with ``is``)."""
 
 
 class ReadError(LocatedError):
