@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from hooks.cli import main
 from revlib.config import Config
 from revlib.script import ScriptDirectory, _cache, reader
+from tests import cachefiles
 from tests.gitproject import Project
 
 A, B, C, D = "aaaa00000001", "bbbb00000002", "cccc00000003", "dddd00000004"
@@ -87,25 +87,6 @@ def path_of(project: Project, rev: str) -> Path:
     return next(project.versions.glob(f"{rev}_*.py"))
 
 
-def rewrite_keeping_stat(path: Path, old: bytes, new: bytes) -> None:
-    """Replace ``old`` by ``new`` (same length) in place, then put the mtime back: same size,
-    same mtime, same inode. Only the ctime tells the file changed."""
-    assert len(old) == len(new)
-    before = path.stat()
-    time.sleep(0.05)  # let the ctime clock tick past the cached signature's
-    data = path.read_bytes()
-    assert data.count(old) == 1
-    with open(path, "r+b") as stream:
-        stream.write(data.replace(old, new))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = path.stat()
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
-        before.st_size,
-        before.st_mtime_ns,
-        before.st_ino,
-    )
-
-
 # -- never stale -----------------------------------------------------------------------------
 
 
@@ -121,7 +102,7 @@ def test_an_unchanged_directory_is_answered_without_parsing(
 def test_an_edit_keeping_size_and_mtime_is_seen(project: Project, parsed: list[str]) -> None:
     assert_fresh(project, parsed)
     path = path_of(project, D)
-    rewrite_keeping_stat(path, f"= {C!r}".encode(), f"= {B!r}".encode())
+    cachefiles.rewrite_keeping_stat(path, f"= {C!r}".encode(), f"= {B!r}".encode())
     assert assert_fresh(project, parsed) == [path.name]
     heads = answers(project, use_cache=True)[0]  # type: ignore[index]
     assert sorted(heads) == [C, D]
@@ -264,61 +245,24 @@ def test_a_file_younger_than_the_racy_window_is_not_trusted(
 
 
 def cache_file(project: Project) -> Path:
-    (found,) = (project.root / ".git" / "revlib").glob("headers-*.cache")
-    return found
+    return cachefiles.cache_file(project, "headers-")
 
 
-def with_checksum(key: bytes, payload: bytes) -> bytes:
-    """A cache file's bytes: the key and the payload's checksum on the first line."""
-    return key + b" %08x\n" % zlib.crc32(payload) + payload
-
-
-def valid_key(project: Project) -> bytes:
-    return cache_file(project).read_bytes().partition(b"\n")[0].rpartition(b" ")[0]
-
-
-def payload(project: Project) -> bytes:
-    return cache_file(project).read_bytes().partition(b"\n")[2]
-
-
-CORRUPTIONS: dict[str, Callable[[Project], bytes]] = {
-    "empty": lambda p: b"",
-    "truncated": lambda p: cache_file(p).read_bytes()[: len(cache_file(p).read_bytes()) // 2],
-    "garbage": lambda p: os.urandom(4096),
-    "one-flipped-byte": lambda p: (
-        cache_file(p).read_bytes()[:-9]
-        + bytes([cache_file(p).read_bytes()[-9] ^ 0x40])
-        + cache_file(p).read_bytes()[-8:]
+CORRUPTIONS: dict[str, cachefiles.Corruption] = {
+    **cachefiles.corruptions(b"revlib-header-cache 2"),
+    "entries-of-wrong-shape": lambda p: cachefiles.with_records(
+        p, lambda record: ("ok", None, 3, 4, 5, 6)
     ),
-    "other-revlib-version": lambda p: with_checksum(
-        valid_key(p).replace(b"revlib-header-cache 2 ", b"revlib-header-cache 2 9.9.9-"),
-        payload(p),
-    ),
-    "other-python": lambda p: with_checksum(
-        valid_key(p).replace(b"cpython-", b"cpython-0"), payload(p)
-    ),
-    "malformed-entries": lambda p: with_checksum(
-        valid_key(p), __import__("marshal").dumps({"x.py": "junk", 1: (), "y.py": (1, 2)})
-    ),
-    "entries-of-wrong-shape": lambda p: with_checksum(
-        valid_key(p),
-        __import__("marshal").dumps(
-            {
-                name: (*entry[:5], entry[5], ("ok", None, 3, 4, 5, 6))
-                for name, entry in __import__("marshal").loads(payload(p)).items()
-            }
-        ),
-    ),
-    "not-a-dict": lambda p: with_checksum(valid_key(p), __import__("marshal").dumps([1, 2])),
 }
 
 
 @pytest.mark.parametrize("corrupt", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))
 def test_a_corrupt_or_foreign_cache_is_ignored_and_replaced(
-    project: Project, parsed: list[str], corrupt: Callable[[Project], bytes]
+    project: Project, parsed: list[str], corrupt: cachefiles.Corruption
 ) -> None:
     assert_fresh(project, parsed)
-    cache_file(project).write_bytes(corrupt(project))
+    path = cache_file(project)
+    path.write_bytes(corrupt(path))
     assert len(assert_fresh(project, parsed)) == 4  # nothing was taken from it
     assert assert_fresh(project, parsed) == []  # and it was written again, whole
 
@@ -339,16 +283,15 @@ def test_a_cache_that_cannot_be_read_or_written_only_costs_time(
 
 def lie_about(project: Project) -> None:
     """Forge the cache: D's record now claims another revision (with a valid checksum)."""
-    import marshal
-
-    entries = marshal.loads(payload(project))
+    path = cache_file(project)
+    entries = cachefiles.entries(path)
     name = path_of(project, D).name
     record = entries[name][6]
     entries[name] = (
         *entries[name][:6],
         (record[0], ("ffff00000009", *record[1][1:]), *record[2:]),
     )
-    cache_file(project).write_bytes(with_checksum(valid_key(project), marshal.dumps(entries)))
+    path.write_bytes(cachefiles.forged(path, entries))
 
 
 @pytest.mark.parametrize(

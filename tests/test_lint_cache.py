@@ -9,12 +9,10 @@ what is parsed, to show that the cache was really used where it could be.
 from __future__ import annotations
 
 import json
-import marshal
 import os
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pytest
 from hooks.cli import main
 from revlib import _lint_cache, _lint_read
 from revlib.script import _cache
+from tests import cachefiles
 from tests.gitproject import Project
 
 A, B, C, D = "aaaa00000001", "bbbb00000002", "cccc00000003", "dddd00000004"
@@ -90,29 +89,11 @@ def edit(project: Project, rev: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def rewrite_keeping_stat(path: Path, old: bytes, new: bytes) -> None:
-    """Replace ``old`` by ``new`` (same length) in place, then put the mtime back: same size,
-    same mtime, same inode. Only the ctime tells the file changed."""
-    assert len(old) == len(new)
-    before = path.stat()
-    time.sleep(0.05)  # let the ctime clock tick past the cached signature's
-    data = path.read_bytes()
-    with open(path, "r+b") as stream:
-        stream.write(data.replace(old, new))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = path.stat()
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
-        before.st_size,
-        before.st_mtime_ns,
-        before.st_ino,
-    )
-
-
 # -- steps ------------------------------------------------------------------------------------
 
 
 def step_edit_keeping_stat(project: Project) -> None:
-    rewrite_keeping_stat(path_of(project, D), f"= {C!r}".encode(), f"= {B!r}".encode())
+    cachefiles.rewrite_keeping_stat(path_of(project, D), f"= {C!r}".encode(), f"= {B!r}".encode())
 
 
 def step_edit(project: Project) -> None:
@@ -313,57 +294,29 @@ def test_a_revision_taken_from_the_file_name_is_never_cached(
 
 
 def cache_file(project: Project) -> Path:
-    (found,) = (project.root / ".git" / "revlib").glob("lint-*.cache")
-    return found
+    return cachefiles.cache_file(project, "lint-")
 
 
 def cache_entries(project: Project) -> dict[str, tuple[object, ...]]:
-    entries: dict[str, tuple[object, ...]] = marshal.loads(payload(project))
-    return entries
+    return cachefiles.entries(cache_file(project))
 
 
-def with_checksum(key: bytes, payload: bytes) -> bytes:
-    return key + b" %08x\n" % zlib.crc32(payload) + payload
-
-
-def valid_key(project: Project) -> bytes:
-    return cache_file(project).read_bytes().partition(b"\n")[0].rpartition(b" ")[0]
-
-
-def payload(project: Project) -> bytes:
-    return cache_file(project).read_bytes().partition(b"\n")[2]
-
-
-def reshaped(project: Project, change: Callable[[tuple[object, ...]], object]) -> bytes:
-    entries = {k: (*e[:6], change(e[6])) for k, e in cache_entries(project).items()}  # type: ignore[arg-type]
-    return with_checksum(valid_key(project), marshal.dumps(entries))
-
-
-CORRUPTIONS: dict[str, Callable[[Project], bytes]] = {
-    "empty": lambda p: b"",
-    "truncated": lambda p: cache_file(p).read_bytes()[: len(cache_file(p).read_bytes()) // 2],
-    "garbage": lambda p: os.urandom(4096),
-    "one-flipped-byte": lambda p: (
-        cache_file(p).read_bytes()[:-9]
-        + bytes([cache_file(p).read_bytes()[-9] ^ 0x40])
-        + cache_file(p).read_bytes()[-8:]
+CORRUPTIONS: dict[str, cachefiles.Corruption] = {
+    **cachefiles.corruptions(b"revlib-lint-cache 1"),
+    "a-header-cache": lambda p: cachefiles.with_checksum(
+        cachefiles.valid_key(p).replace(b"revlib-lint-cache 1 ", b"revlib-header-cache 2 "),
+        cachefiles.payload(p),
     ),
-    "other-revlib-version": lambda p: with_checksum(
-        valid_key(p).replace(b"revlib-lint-cache 1 ", b"revlib-lint-cache 1 9.9.9-"), payload(p)
+    "records-of-wrong-shape": lambda p: cachefiles.with_records(
+        p, lambda r: ("node", None, 3, 4, 5, 6)
     ),
-    "a-header-cache": lambda p: with_checksum(
-        valid_key(p).replace(b"revlib-lint-cache 1 ", b"revlib-header-cache 2 "), payload(p)
+    "ids-that-are-not-strings": lambda p: cachefiles.with_records(
+        p, lambda r: (*r[:2], (1,), *r[3:])
     ),
-    "not-a-dict": lambda p: with_checksum(valid_key(p), marshal.dumps([1, 2])),
-    "malformed-entries": lambda p: with_checksum(
-        valid_key(p), marshal.dumps({"x.py": "junk", 1: (), "y.py": (1, 2)})
-    ),
-    "records-of-wrong-shape": lambda p: reshaped(p, lambda r: ("node", None, 3, 4, 5, 6)),
-    "ids-that-are-not-strings": lambda p: reshaped(p, lambda r: (*r[:2], (1,), *r[3:])),
-    "lines-that-are-not-numbers": lambda p: reshaped(
+    "lines-that-are-not-numbers": lambda p: cachefiles.with_records(
         p, lambda r: (*r[:5], (("revision", "13"),), *r[6:])
     ),
-    "unknown-kind": lambda p: reshaped(p, lambda r: ("other", *r[1:])),
+    "unknown-kind": lambda p: cachefiles.with_records(p, lambda r: ("other", *r[1:])),
 }
 
 
@@ -373,11 +326,12 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_replaced(
     project: Project,
     parsed: list[str],
     capsys: pytest.CaptureFixture[str],
-    corrupt: Callable[[Project], bytes],
+    corrupt: cachefiles.Corruption,
     staged: bool,
 ) -> None:
     assert_fresh(parsed, capsys, staged=staged)
-    cache_file(project).write_bytes(corrupt(project))
+    path = cache_file(project)
+    path.write_bytes(corrupt(path))
     assert len(assert_fresh(parsed, capsys, staged=staged)) == 4  # nothing was taken from it
     assert assert_fresh(parsed, capsys, staged=staged) == []  # and it was written again
 
@@ -403,7 +357,7 @@ def lie_about(project: Project) -> None:
     record = entries[name][6]
     assert isinstance(record, tuple)
     entries[name] = (*entries[name][:6], (record[0], "ffff00000009", *record[2:]))
-    cache_file(project).write_bytes(with_checksum(valid_key(project), marshal.dumps(entries)))
+    cache_file(project).write_bytes(cachefiles.forged(cache_file(project), entries))
 
 
 @pytest.mark.parametrize(
