@@ -381,7 +381,9 @@ def without_gc() -> Iterator[None]:
     """No cyclic garbage collection inside: building tens of thousands of tuples that all stay
     alive (a cache's records, a graph's nodes) would trigger collections that scan them again
     and again, for nothing (doubling the time of loading a cache). At exit, the collection
-    Python makes before it stops skips them too (see :func:`_freeze_at_exit`)."""
+    Python makes before it stops skips them too (see :func:`_freeze_at_exit`). When the
+    collector is off already, whoever turned it off (a console script, see
+    ``hooks.errors``) has seen to that, and nothing is done here."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -389,7 +391,7 @@ def without_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-        if not _FREEZE_REGISTERED:
+        if enabled and not _FREEZE_REGISTERED:
             import atexit
 
             atexit.register(_freeze_at_exit)
