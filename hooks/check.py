@@ -184,17 +184,74 @@ def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
 def lint_report(run: Run, *, staged: bool) -> Report:
     """Lint each setup, from the index (``staged``) or the work tree."""
     from hooks.snapshots import lint_cache
-    from revlib.script._cache import without_gc
 
     problems: list[Finding] = []
     heads: list[str] = []
     for setup in run.setups:
         env = setup.environment()
-        with without_gc():  # every object built here stays alive until the report is made
-            result = _lint_setup(run, env, staged, lint_cache(env))
-        problems += run.finish(setup, result.findings)
-        heads += result.heads
+        if staged:
+            found, found_heads = _linted(run, env, True, lint_cache(env))
+        else:
+            found, found_heads = _worktree_answer(run, env)
+        problems += run.finish(setup, found)
+        heads += found_heads
     return Report(tuple(problems), tuple(heads))
+
+
+def _linted(
+    run: Run, env: Environment, staged: bool, cache: LintCache | None
+) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    from revlib.script._cache import without_gc
+
+    with without_gc():  # every object built here stays alive until the report is made
+        result = _lint_setup(run, env, staged, cache)
+        return tuple(result.findings), tuple(result.heads)
+
+
+def _worktree_answer(run: Run, env: Environment) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    """The findings and heads of ``env``'s work tree: kept ones when no version file changed
+    (see :mod:`hooks.answers`), else the lint's, kept for next time when they can be."""
+    from hooks.answers import answers_for, query, watching_warnings
+    from hooks.snapshots import lint_cache
+
+    answers = answers_for(env.locations, env.recursive, env.options.use_cache)
+    if answers is None:
+        return _linted(run, env, False, lint_cache(env))
+    policy = run.policy(env)
+    asked = query(
+        "check",
+        env.locations,
+        env.recursive,
+        env.file_template,
+        env.search_path,
+        (policy.limit, tuple(sorted(policy.allow)), policy.locations),
+        run.settings.enabled,
+    )
+    kept = answers.get(asked)
+    if kept is not None:
+        try:
+            return tuple(Finding(*fields) for fields in kept[0]), tuple(kept[1])
+        except (TypeError, IndexError):  # not an answer this code wrote: computed afresh
+            pass
+    cache = lint_cache(env)
+    with watching_warnings() as shown:
+        found, heads = _linted(run, env, False, cache)
+    if not shown and cache is not None and cache.all_kept():
+        answers.put(asked, (tuple(_finding_fields(f) for f in found), heads))
+    return found, heads
+
+
+def _finding_fields(finding: Finding) -> tuple[object, ...]:
+    return (
+        finding.code,
+        finding.severity,
+        finding.path,
+        finding.line,
+        finding.message,
+        finding.hint,
+        finding.revisions,
+        finding.setup,
+    )
 
 
 def _lint_setup(run: Run, env: Environment, staged: bool, cache: LintCache | None) -> LintResult:

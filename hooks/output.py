@@ -18,9 +18,14 @@ FORMAT_OPTION = click.option(
 
 def echo_json(document: Any) -> None:
     """Print ``document`` as indented JSON with a trailing newline."""
+    click.echo(json_text(document), nl=False)
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON with a trailing newline."""
     import json  # only here: text output, the common case, does without it
 
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def script_summary(script: Any) -> dict[str, Any]:

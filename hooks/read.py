@@ -6,11 +6,16 @@ prints JSON with ``--format json``. None of them imports a version file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from hooks.context import Options
-from hooks.output import FORMAT_OPTION, echo_json, script_summary
+from hooks.output import FORMAT_OPTION, echo_json, json_text, script_summary
 from revlib.util.exc import CommandError
+
+if TYPE_CHECKING:
+    from revlib.script import ScriptDirectory
 
 VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Use more verbose output.")
 
@@ -24,15 +29,32 @@ VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Use more ve
 @click.pass_obj
 def heads(options: Options, verbose: bool, resolve_dependencies: bool, output_format: str) -> int:
     """Show the head revisions."""
+    from hooks.answers import query, script_directory_answers, watching_warnings
+
     script_dir = options.load_script_directory()
+    answers = script_directory_answers(script_dir)
+    asked = query("heads", verbose, resolve_dependencies, output_format)
+    text = None if answers is None else answers.get(asked)
+    if type(text) is not str:
+        with watching_warnings() as shown:
+            text = _heads_text(script_dir, verbose, resolve_dependencies, output_format)
+        if answers is not None and not shown and script_dir.headers_kept:
+            answers.put(asked, text)
+    click.echo(text, nl=False)
+    return 0
+
+
+def _heads_text(
+    script_dir: ScriptDirectory, verbose: bool, resolve_dependencies: bool, output_format: str
+) -> str:
     wanted = "heads" if resolve_dependencies else script_dir.get_heads()
     scripts = script_dir.get_revisions(wanted)
     if output_format == "json":
-        echo_json({"heads": [_head_summary(s) for s in scripts]})
-        return 0
-    for script in scripts:
-        click.echo(script.cmd_format(verbose, include_branches=True, tree_indicators=False))
-    return 0
+        return json_text({"heads": [_head_summary(s) for s in scripts]})
+    return "".join(
+        script.cmd_format(verbose, include_branches=True, tree_indicators=False) + "\n"
+        for script in scripts
+    )
 
 
 def _head_summary(script: object) -> dict[str, object]:

@@ -50,3 +50,13 @@ def trusted_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(_cache, "RACY_NS", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("REVLIB_NO_CACHE", raising=False)
+
+
+@pytest.fixture
+def per_file_caches_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of the header and lint caches themselves: no kept whole answers
+    (revlib._result_cache), which would answer an unchanged directory before those caches
+    are asked."""
+    from revlib import _result_cache
+
+    monkeypatch.setattr(_result_cache, "fingerprint", lambda *_args: None)

@@ -302,6 +302,7 @@ def lie_about(project: Project) -> None:
         pytest.param(["heads"], {"REVLIB_NO_CACHE": "1"}, False, id="REVLIB_NO_CACHE=1"),
     ],
 )
+@pytest.mark.usefixtures("per_file_caches_only")
 def test_no_cache_reads_every_file_afresh(
     project: Project,
     capsys: pytest.CaptureFixture[str],

@@ -322,6 +322,7 @@ CORRUPTIONS: dict[str, cachefiles.Corruption] = {
 
 @pytest.mark.parametrize("corrupt", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))
 @pytest.mark.parametrize("staged", [False, True], ids=["worktree", "staged"])
+@pytest.mark.usefixtures("per_file_caches_only")
 def test_a_corrupt_or_foreign_cache_is_ignored_and_replaced(
     project: Project,
     parsed: list[str],
@@ -336,6 +337,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_replaced(
     assert assert_fresh(parsed, capsys, staged=staged) == []  # and it was written again
 
 
+@pytest.mark.usefixtures("per_file_caches_only")
 def test_a_cache_that_cannot_be_read_or_written_only_costs_time(
     project: Project, parsed: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -373,6 +375,7 @@ def lie_about(project: Project) -> None:
         pytest.param(None, {"REVLIB_NO_CACHE": "true"}, False, id="hook-REVLIB_NO_CACHE"),
     ],
 )
+@pytest.mark.usefixtures("per_file_caches_only")
 def test_no_cache_turns_the_lint_cache_off(
     project: Project,
     capsys: pytest.CaptureFixture[str],

@@ -168,6 +168,11 @@ class RecordStore:
             }
         return self._new.get(blob) or self._by_blob.get(blob)
 
+    def all_kept(self) -> bool:
+        """True when every file met this run has a record the cache keeps (none was
+        forgotten): what was found depends on those files' bytes alone."""
+        return None not in self._seen.values()
+
     def forget(self, key: str) -> None:
         """``key`` was read this run, and its record is not to be kept."""
         self._seen[key] = None

@@ -30,6 +30,7 @@ def load_scripts(script_dir: ScriptDirectory) -> Iterator[Script]:
     objects and extra system calls would cost more than reading the cache.
     """
     seen: set[str] = set()
+    script_dir.headers_kept = script_dir.use_cache
     for location in script_dir._version_locations:
         if not location.exists():
             continue
@@ -49,6 +50,8 @@ def load_scripts(script_dir: ScriptDirectory) -> Iterator[Script]:
             complete = True
         finally:
             cache.save(complete=complete)
+        if not cache.all_kept():
+            script_dir.headers_kept = False
 
 
 def _open_cache(location: Path) -> HeaderCache:

@@ -75,6 +75,9 @@ class ScriptDirectory:
         self.use_cache = use_cache
         self._env_py_location = None if env_py_location is None else os.fspath(env_py_location)
         self.read_warnings: list[str] = []
+        self.headers_kept = False
+        """True once the scripts are loaded when every header came from, or went into, the
+        header cache: then they depend on their files' bytes alone."""
         self.revision_map: revision.RevisionMap = _ScriptRevisionMap(self._load_revisions)
         check_script_location(dir)
 
