@@ -26,9 +26,11 @@ _HOOKS_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 def answers_for(locations: Sequence[str], recursive: bool, use_cache: bool) -> ResultCache | None:
     """The kept answers of these version locations, unless caching is off or the locations
     cannot be fingerprinted."""
-    from revlib._lint_cache import cache_disabled
+    if not use_cache or not locations:
+        return None
+    from revlib.script._cache import cache_disabled
 
-    if not use_cache or cache_disabled() or not locations:
+    if cache_disabled():
         return None
     from revlib._result_cache import ResultCache
 
@@ -38,7 +40,7 @@ def answers_for(locations: Sequence[str], recursive: bool, use_cache: bool) -> R
 def script_directory_answers(script_dir: ScriptDirectory) -> ResultCache | None:
     """:func:`answers_for` the version locations of ``script_dir``; None when it reads
     compiled files or may import version files (what it finds then is not theirs alone)."""
-    if script_dir.sourceless or script_dir.import_fallback:
+    if script_dir.sourceless or script_dir.import_fallback or not script_dir.use_cache:
         return None
     locations = [os.fspath(location) for location in script_dir._version_locations]
     return answers_for(locations, script_dir.recursive_version_locations, script_dir.use_cache)

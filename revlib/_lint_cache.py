@@ -19,18 +19,10 @@ from collections.abc import Sequence
 from typing import Final
 
 from revlib._lint_read import Record, file_record
-from revlib.script._cache import RecordStore, blob_id
+from revlib.script._cache import RecordStore, blob_id, cache_disabled
 from revlib.sources import SourceFile
 
 __all__ = ["LintCache", "cache_disabled"]
-
-_TRUE_WORDS: Final = frozenset({"1", "true", "t", "yes", "y", "on"})
-
-
-def cache_disabled() -> bool:
-    """True when ``REVLIB_NO_CACHE`` says so (as ``revlib --no-cache`` reads it), so that the
-    hooks' own entry points honour it too."""
-    return os.environ.get("REVLIB_NO_CACHE", "").strip().lower() in _TRUE_WORDS
 
 
 class LintCache(RecordStore):

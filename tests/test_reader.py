@@ -1293,6 +1293,26 @@ def test_os_errors_become_read_errors(
     )
 
 
+@pytest.mark.parametrize("delta", [-10, -1, 1, 10, 70_000], ids=lambda d: f"size{d:+d}")
+def test_a_size_hint_that_no_longer_holds_reads_the_whole_file(tmp_path: Path, delta: int) -> None:
+    """The loader passes the size its ``lstat`` saw; a file that changed since is read in
+    full all the same."""
+    path = tmp_path / "v.py"
+    path.write_bytes(b'revision = "a1"\ndown_revision = None\n' + b"# x\n" * 300)
+    size = path.stat().st_size
+    assert read_header(path, size=size) == read_header(path)
+    assert read_header(path, size=size + delta) == read_header(path)
+
+
+def test_a_size_hint_never_makes_a_named_pipe_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.py"
+    os.mkfifo(path)
+    with pytest.raises(ReadError, match="not a regular file: a named pipe"):
+        read_header(path, size=0)
+    with pytest.raises(ReadError, match="not a regular file: a named pipe"):
+        read_header(path, size=12)
+
+
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file"
 )

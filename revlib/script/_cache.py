@@ -58,6 +58,7 @@ __all__ = [
     "RecordStore",
     "blob_id",
     "cache_directory",
+    "cache_disabled",
     "signature",
     "without_gc",
 ]
@@ -83,6 +84,15 @@ Entry = tuple[int, int, int, int, int, str, Record]
 PlainValues = tuple[str, Any, Any, Any, "str | None"]
 _Store = TypeVar("_Store", bound="RecordStore")
 _UNTRUSTED: Final = (-1, 0, 0, 0, 0)  # the signature of a file too young to trust: never matches
+
+
+_TRUE_WORDS: Final = frozenset({"1", "true", "t", "yes", "y", "on"})
+
+
+def cache_disabled() -> bool:
+    """True when ``REVLIB_NO_CACHE`` says so (as ``revlib --no-cache`` reads it), so that the
+    hooks' own entry points honour it too."""
+    return os.environ.get("REVLIB_NO_CACHE", "").strip().lower() in _TRUE_WORDS
 
 
 def blob_id(data: bytes) -> str:
