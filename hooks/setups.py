@@ -72,7 +72,7 @@ class Run:
     def policy(self, env: Environment) -> HeadPolicy:
         """The head policy, with ``env``'s version locations for per-version-location."""
         from hooks.snapshots import display_path
-        from revlib.lint import HeadPolicy
+        from revlib._lint_heads import HeadPolicy
 
         locations = tuple(display_path(location) for location in env.locations)
         return HeadPolicy(self.settings.heads, frozenset(self.settings.allow_heads), locations)

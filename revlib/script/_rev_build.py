@@ -320,25 +320,25 @@ def _plainly_acyclic(
     which is all the reachability test asks, and no component is strongly connected. False
     means "not shown", not "cyclic": the full checks then decide.
     """
-    edges = _sound_ends(by_id, graph.versioned_parents, *ends)
-    if edges is not None and real_ends is not None:
-        edges = _sound_ends(by_id, graph.all_parents, *real_ends)
+    found = _sound_ends(by_id, *ends)
+    if found is None:
+        return False
+    edges = found[0]
+    if real_ends is not None:
+        edges = _with_dependencies(by_id, found, ends, real_ends)  # type: ignore[assignment]
     return edges is not None and acyclic(edges)
 
 
 def _sound_ends(
-    by_id: dict[str, Revision],
-    parents: graph.Edges,
-    heads: _OrderedSet,
-    bases: tuple[Revision, ...],
-) -> dict[str, Collection[str]] | None:
-    """The graph ``parents`` draws, if its edges stay among the map's ids and its sources
-    and sinks are ``bases`` and ``heads``; else None."""
+    by_id: dict[str, Revision], heads: _OrderedSet, bases: tuple[Revision, ...]
+) -> tuple[dict[str, Collection[str]], set[str]] | None:
+    """The graph of ``down_revision`` edges, with the ids they name, if those stay among the
+    map's ids and its sources and sinks are ``bases`` and ``heads``; else None."""
     edges: dict[str, Collection[str]] = {}
     named: set[str] = set()
     base_set, head_set = set(bases), set(heads)
     for rev_id, rev in by_id.items():
-        targets: Collection[str] = parents(rev)  # type: ignore[assignment]
+        targets = rev._versioned_down_revisions
         if rev.revision != rev_id or (not targets and rev not in base_set):
             return None
         for parent_id in targets:
@@ -348,6 +348,38 @@ def _sound_ends(
         edges[rev_id] = targets
     for rev_id, rev in by_id.items():
         if rev_id not in named and rev not in head_set:
+            return None
+    return edges, named
+
+
+def _with_dependencies(
+    by_id: dict[str, Revision],
+    versioned: tuple[dict[str, Collection[str]], set[str]],
+    ends: tuple[_OrderedSet, tuple[Revision, ...]],
+    real_ends: tuple[_OrderedSet, tuple[Revision, ...]],
+) -> dict[str, Collection[str]] | None:
+    """What :func:`_sound_ends` asks, of the graph of ``down_revision`` and ``depends_on``
+    edges and its ends ``real_ends``, from the answer ``versioned`` for ``ends``.
+
+    Only revisions with dependencies have other edges; a source of this graph is a source of
+    the other (a base), and a sink a sink (a head), so only those need checking again.
+    """
+    edges, named = dict(versioned[0]), set(versioned[1])
+    for rev_id, rev in by_id.items():
+        if rev._resolved_dependencies:
+            targets = rev._all_down_revisions
+            for parent_id in targets:
+                if parent_id not in by_id:
+                    return None
+                named.add(parent_id)
+            edges[rev_id] = targets
+    (heads, bases), (real_heads, real_bases) = ends, real_ends
+    real_base_set, real_head_set = set(real_bases), set(real_heads)
+    for rev in bases:
+        if not edges[rev.revision] and rev not in real_base_set:
+            return None
+    for rev in heads:
+        if rev.revision not in named and rev not in real_head_set:
             return None
     return edges
 
