@@ -358,10 +358,12 @@ def test_in_a_linked_worktree_the_cache_is_in_its_git_dir(
 def test_cache_files_unused_for_a_month_are_removed(tmp_path: Path, parsed: list[str]) -> None:
     cache_dir = tmp_path / "xdg-cache" / "revlib"
     cache_dir.mkdir(parents=True)
-    old, recent = cache_dir / "headers-0ld.cache", cache_dir / "headers-recent.cache"
-    for path in (old, recent):
+    old = [cache_dir / f"{kind}-0ld.cache" for kind in ("headers", "lint", "results")]
+    recent = cache_dir / "headers-recent.cache"
+    for path in (*old, recent):
         path.write_bytes(b"x")
     month_ago = time.time() - (_cache.STALE_DAYS + 1) * 86400
-    os.utime(old, (month_ago, month_ago))
+    for path in old:
+        os.utime(path, (month_ago, month_ago))
     assert_fresh(plain_project(tmp_path / "plain"), parsed)  # creates a cache file
-    assert not old.exists() and recent.exists()
+    assert not any(path.exists() for path in old) and recent.exists()

@@ -480,8 +480,9 @@ def _remove_stale(directory: str, keep: str) -> None:
                 continue
 
 
-_CACHE_PREFIXES: Final = ("headers-", "lint-")
-"""The names of every kind of cache file (see :data:`RecordStore.PREFIX`)."""
+_CACHE_PREFIXES: Final = ("headers-", "lint-", "results-")
+"""The names of every kind of cache file (see :data:`RecordStore.PREFIX`, and
+``revlib._result_cache``)."""
 _KEYS: dict[type[RecordStore], bytes] = {}
 
 
