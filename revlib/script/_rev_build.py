@@ -233,11 +233,30 @@ def normalize_dependencies(revisions: Iterable[Revision], lookup: Lookup) -> Non
 
 
 def _declared_below(rev: Revision, wanted: set[str], lookup: Lookup) -> set[str]:
-    """Which of ``wanted`` some strict ``down_revision`` ancestor of ``rev`` also declares."""
+    """Which of ``wanted`` some strict ``down_revision`` ancestor of ``rev`` also declares.
+
+    The walk of ``graph.ancestors(..., include_dependencies=False)``, written out: the same
+    order, the same lookups and errors (a parent is looked up, and checked, when its child is
+    reached), without a generator step and a property call per revision, since it may cover
+    the whole history.
+    """
     found: set[str] = set()
-    for ancestor in graph.ancestors([rev], lookup, include_dependencies=False):
-        if ancestor is not rev and ancestor._resolved_dependencies:
-            found.update(wanted.intersection(ancestor._resolved_dependencies))
+    seen: set[Revision] = set()
+    stack = [rev]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        down = node.down_revision
+        for down_id in (down,) if type(down) is str else as_tuple(down):
+            parent = lookup[down_id]
+            assert parent is not None
+            if parent.revision != down_id:
+                raise RevisionError("Dependency resolution failed; broken map")
+            stack.append(parent)
+        if node is not rev and node._resolved_dependencies:
+            found.update(wanted.intersection(node._resolved_dependencies))
             if found == wanted:
                 break
     return found
