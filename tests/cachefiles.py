@@ -11,7 +11,7 @@ import marshal
 import os
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +97,12 @@ def rewrite_keeping_stat(path: Path, old: bytes, new: bytes) -> None:
         before.st_mtime_ns,
         before.st_ino,
     )
+
+
+def linear_project(root: Path, revisions: Sequence[str]) -> Project:
+    """A git work tree whose history is ``revisions`` in one line, committed on main."""
+    project = Project.create(root)
+    for index, rev in enumerate(revisions):
+        project.add_migration(rev, revisions[index - 1] if index else None, f"step_{rev[:4]}")
+    project.commit(f"{len(revisions)} migrations")
+    return project

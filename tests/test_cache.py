@@ -50,10 +50,7 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Project]:
     """A linear history A <- B <- C <- D, committed on main."""
-    project = Project.create(tmp_path / "project")
-    for rev, down in ((A, None), (B, A), (C, B), (D, C)):
-        project.add_migration(rev, down, f"step_{rev[:4]}")
-    project.commit("four migrations")
+    project = cachefiles.linear_project(tmp_path / "project", (A, B, C, D))
     yield project
 
 
