@@ -7,7 +7,9 @@ Every figure is the median wall time of N runs of a fresh process (``subprocess`
 spawn to exit), and the peak resident memory of those runs, from ``os.wait4`` (each child's own
 ``ru_maxrss``). Alembic runs in the same session on the same directories: with ``__pycache__``
 (a warm-up run writes it) and without (removed before each run). revlib runs with ``--no-cache``
-and with its header cache warm (a warm-up run writes it). The projects come from
+and with its caches warm: a warm-up run writes the header and lint caches and, the files being
+more than two seconds old by then (Alembic's runs come first), the kept answers of ``heads``
+and ``check``. The projects come from
 ``bench/generate.py``; each is a git repository whose last migration is staged but not
 committed (the pre-commit situation). Merges write a file that is removed after each run.
 
