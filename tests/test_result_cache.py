@@ -26,6 +26,7 @@ from tests.test_cache import (
     D,
     E,
     path_of,
+    plain_project,
     step_add,
     step_break,
     step_checkout_other_branch,
@@ -126,6 +127,37 @@ def test_the_kept_answers_are_the_commands_whole_output(
     assert computed.count("lint") == 2 and again == first
     assert again[0] == (0, f"{D} (head)\n{E} (head)\n", "")
     assert again[4][0] == 1 and "multiple-heads" in again[4][1]
+
+
+def test_outside_git_the_answers_are_kept_in_xdg_cache_home(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    computed: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project = plain_project(tmp_path / "plain")
+    monkeypatch.chdir(project.root)
+    assert assert_fresh(capsys, computed, COMMANDS)
+    assert assert_fresh(capsys, computed, COMMANDS) == []
+    assert len(list((tmp_path / "xdg-cache" / "revlib").glob("results-*.cache"))) == 1
+
+
+def test_each_setup_of_a_run_has_its_own_answer(
+    project: Project, capsys: pytest.CaptureFixture[str], computed: list[str]
+) -> None:
+    """``check -c a -c b``: two setups, two sets of locations, two kept answers (the second
+    also serves ``check -c b`` alone: the setup's name is added to findings afterwards)."""
+    other = project.root / "other"
+    (other / "versions").mkdir(parents=True)
+    (other / "versions" / f"{E}_alone.py").write_text(migration_text(project, E, D))
+    (project.root / "other.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        "version_locations = %(here)s/other/versions\n"
+    )
+    both = [["check", "-c", "alembic.ini", "-c", "other.ini"], ["check", "-c", "other.ini"]]
+    assert assert_fresh(capsys, computed, both) == ["lint", "lint"]
+    assert assert_fresh(capsys, computed, both) == []
+    assert len(results_files(project)) == 2
 
 
 # -- never stale ------------------------------------------------------------------------------
