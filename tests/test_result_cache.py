@@ -9,6 +9,8 @@ on the map build and on the lint show when a kept answer was given instead.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -158,6 +160,29 @@ def test_each_setup_of_a_run_has_its_own_answer(
     assert assert_fresh(capsys, computed, both) == ["lint", "lint"]
     assert assert_fresh(capsys, computed, both) == []
     assert len(results_files(project)) == 2
+
+
+@pytest.mark.parametrize("args", [["heads"], ["check"]], ids=["heads", "check"])
+def test_a_kept_answer_reads_nothing_and_imports_nothing_heavy(
+    project: Project, args: list[str]
+) -> None:
+    """Neither the reader nor the lint, let alone GitPython, Mako or SQLAlchemy."""
+    forbidden = ["git", "mako", "sqlalchemy", "revlib.script.reader", "revlib.lint"]
+    code = (
+        "import sys\n"
+        "from revlib.script import _cache\n"
+        "_cache.RACY_NS = 0  # the files were written milliseconds ago: trust them anyway\n"
+        "import hooks.cli\n"
+        f"hooks.cli.main({args!r})\n"
+        f"print(sorted(m for m in {forbidden!r} if m in sys.modules))\n"
+    )
+    outputs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        for _ in range(2)  # the first run keeps the answer
+    ]
+    assert outputs[0].stdout.splitlines()[-1] != "[]"  # computing it needs the reader
+    assert (outputs[1].stdout.splitlines()[-1], outputs[1].stderr) == ("[]", "")
+    assert outputs[1].stdout.splitlines()[:-1] == outputs[0].stdout.splitlines()[:-1]
 
 
 # -- never stale ------------------------------------------------------------------------------
