@@ -217,15 +217,17 @@ def _questions(specs: list[RevSpec]) -> list[tuple[str, Callable[[Any], Any]]]:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(layout=directories())
-def test_random_directories_answer_like_alembic(layout: dict[str, Any]) -> None:
+@given(layout=directories(), use_cache=st.booleans())
+def test_random_directories_answer_like_alembic(layout: dict[str, Any], use_cache: bool) -> None:
+    """Through either listing: with the header cache (an ``lstat`` per file, for its
+    signatures) and without (entry types only)."""
     root = Path(tempfile.mkdtemp(prefix="revlib-diff-"))
     try:
         locations = _write(root, layout)
         COUNTS["directories"] += 1
         COUNTS["files"] += len(layout["files"])
         theirs = AlembicScriptDirectory(str(root), version_locations=locations)
-        ours = ScriptDirectory(str(root), version_locations=locations)
+        ours = ScriptDirectory(str(root), version_locations=locations, use_cache=use_cache)
         for name, question in _questions(layout["specs"]):
             expected = outcome(lambda q=question: q(theirs))
             actual = outcome(lambda q=question: q(ours))
