@@ -10,13 +10,14 @@ setups to check and under which policies is :mod:`hooks.setups`' job.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from hooks.context import Options
-from hooks.output import FORMAT_OPTION, echo_json
+from hooks.output import FORMAT_OPTION, NO_CACHE_OPTION, echo_json
 from hooks.setups import BYPASS_VARIABLE
 from revlib.findings import CODES, OPTIONAL_CODES, Finding, format_text, to_json
 
@@ -112,6 +113,7 @@ def policy_options(command: Any) -> Any:
             is_flag=True,
             help=f"Let extra heads through this once, as warnings (also {BYPASS_VARIABLE}=1).",
         ),
+        NO_CACHE_OPTION,
         _code_option("--error", "errors", "Report CODE as an error (repeatable)."),
         _code_option("--warning", "warnings", "Report CODE as a warning (repeatable)."),
         _code_option("--ignore", "ignore", "Never report CODE (repeatable)."),
@@ -177,6 +179,8 @@ def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
 
     options = ctx.obj if isinstance(ctx.obj, Options) else Options()
     values = dict(cli)
+    if values.pop("no_cache", False):
+        options = dataclasses.replace(options, use_cache=False)
     values["warnings"] = (*values.get("warnings", ()), *values.pop("enable", ()))
     return resolve(options, **values)
 

@@ -14,6 +14,11 @@ FORMAT_OPTION = click.option(
     show_default=True,
     help="Output format.",
 )
+NO_CACHE_OPTION = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every version file afresh (as `revlib --no-cache`; also REVLIB_NO_CACHE=1).",
+)
 
 
 def echo_json(document: Any) -> None:

@@ -6,12 +6,13 @@ prints JSON with ``--format json``. None of them imports a version file.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import click
 
 from hooks.context import Options
-from hooks.output import FORMAT_OPTION, echo_json, json_text, script_summary
+from hooks.output import FORMAT_OPTION, NO_CACHE_OPTION, echo_json, json_text, script_summary
 from revlib.util.exc import CommandError
 
 if TYPE_CHECKING:
@@ -26,11 +27,20 @@ VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, help="Use more ve
     "--resolve-dependencies", is_flag=True, help="Treat dependency versions as down revisions."
 )
 @FORMAT_OPTION
+@NO_CACHE_OPTION
 @click.pass_obj
-def heads(options: Options, verbose: bool, resolve_dependencies: bool, output_format: str) -> int:
+def heads(
+    options: Options,
+    verbose: bool,
+    resolve_dependencies: bool,
+    output_format: str,
+    no_cache: bool,
+) -> int:
     """Show the head revisions."""
     from hooks.answers import query, script_directory_answers, watching_warnings
 
+    if no_cache:
+        options = dataclasses.replace(options, use_cache=False)
     script_dir = options.load_script_directory()
     answers = script_directory_answers(script_dir)
     asked = query("heads", verbose, resolve_dependencies, output_format)

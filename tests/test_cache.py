@@ -296,6 +296,7 @@ def lie_about(project: Project) -> None:
     [
         pytest.param(["heads"], {}, True, id="default"),
         pytest.param(["--no-cache", "heads"], {}, False, id="--no-cache"),
+        pytest.param(["heads", "--no-cache"], {}, False, id="heads --no-cache"),
         pytest.param(["heads"], {"REVLIB_NO_CACHE": "1"}, False, id="REVLIB_NO_CACHE=1"),
     ],
 )

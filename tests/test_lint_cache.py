@@ -366,10 +366,13 @@ def lie_about(project: Project) -> None:
         pytest.param(["check", "--staged"], {}, True, id="default-staged"),
         pytest.param(["--no-cache", "check"], {}, False, id="--no-cache"),
         pytest.param(["--no-cache", "check", "--staged"], {}, False, id="--no-cache-staged"),
+        pytest.param(["check", "--no-cache"], {}, False, id="check --no-cache"),
+        pytest.param(["check", "--staged", "--no-cache"], {}, False, id="check-staged-no-cache"),
         pytest.param(["check"], {"REVLIB_NO_CACHE": "1"}, False, id="REVLIB_NO_CACHE=1"),
         pytest.param(["check", "--staged"], {"REVLIB_NO_CACHE": "1"}, False, id="env-staged"),
         pytest.param(None, {}, True, id="hook"),
         pytest.param(None, {"REVLIB_NO_CACHE": "true"}, False, id="hook-REVLIB_NO_CACHE"),
+        pytest.param(["--no-cache"], {}, False, id="hook --no-cache"),
     ],
 )
 @pytest.mark.usefixtures("per_file_caches_only")
@@ -381,8 +384,8 @@ def test_no_cache_turns_the_lint_cache_off(
     env: dict[str, str],
     consulted: bool,
 ) -> None:
-    """A forged cache shows whether the cache is consulted at all (``args`` None: the
-    ``revlib-check`` hook)."""
+    """A forged cache shows whether the cache is consulted at all (``args`` None or not
+    starting with ``check``: the ``revlib-check`` hook)."""
     from hooks.check import main as hook
 
     assert main(["check"]) == 0
@@ -390,7 +393,9 @@ def test_no_cache_turns_the_lint_cache_off(
     lie_about(project)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert (hook if args is None else main)([*(args or []), "--format", "json"]) == 0
+    args = args or []
+    run = main if "check" in args else hook
+    assert run([*args, "--format", "json"]) == 0
     heads = json.loads(capsys.readouterr().out)["heads"]
     assert heads == ["ffff00000009" if consulted else D]
 
