@@ -241,21 +241,8 @@ def _worktree_answer(run: Run, env: Environment) -> tuple[tuple[Finding, ...], t
     with watching_warnings() as shown:
         found, heads = _linted(run, env, False, cache)
     if not shown and cache is not None and cache.all_kept():
-        answers.put(asked, (tuple(_finding_fields(f) for f in found), heads))
+        answers.put(asked, (tuple(dataclasses.astuple(f) for f in found), heads))
     return found, heads
-
-
-def _finding_fields(finding: Finding) -> tuple[object, ...]:
-    return (
-        finding.code,
-        finding.severity,
-        finding.path,
-        finding.line,
-        finding.message,
-        finding.hint,
-        finding.revisions,
-        finding.setup,
-    )
 
 
 def _lint_setup(run: Run, env: Environment, staged: bool, cache: LintCache | None) -> LintResult:

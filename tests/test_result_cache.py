@@ -257,7 +257,9 @@ def test_answers_equal_a_cold_run_after_each_step(
     for step in steps:
         step(project)
         assert_fresh(capsys, computed, COMMANDS)
-        assert_fresh(capsys, computed, COMMANDS)
+        again = assert_fresh(capsys, computed, COMMANDS)
+        if not any(path.is_symlink() for path in project.versions.iterdir()):
+            assert "lint" not in again  # the new answers were kept, and given
 
 
 def test_a_location_holding_a_symlink_keeps_no_answer(
