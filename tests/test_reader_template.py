@@ -18,9 +18,9 @@ from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revlib.script import reader
-from revlib.script.reader import parse_header, read_header
-from tests.test_reader_fuzz import outcome
+from revlib.script import _literals, reader
+from revlib.script.reader import MISSING, ReadError, parse_header, read_header, read_header_values
+from tests.test_reader_fuzz import outcome, typed
 
 T = TypeVar("T")
 
@@ -36,6 +36,34 @@ def exact(source: bytes) -> tuple[object, ...]:
 def template(source: bytes) -> tuple[object, ...] | None:
     header = reader._template_read(source, "gen.py")
     return None if header is None else outcome(lambda: header)
+
+
+def template_values(source: bytes) -> tuple[object, ...] | None:
+    """What the no-cache loader's shortcut (``_literals.template_values``) reads, typed."""
+    text = reader._template_text(source)
+    values = None if text is None else _literals.template_values(text)
+    return None if values is None else tuple(typed(value) for value in values)
+
+
+def exact_values(source: bytes) -> tuple[object, ...] | None:
+    """The values a Script gets from the exact path's header, typed; None when the loader
+    would report something instead (a read error, a warning, a revision that is no string)."""
+    try:
+        header = reader._read(
+            source, "gen.py", (), complete=True, load_all=lambda: source, fast_path=False
+        )
+    except ReadError:
+        return None
+    if header.warnings or type(header.revision) is not str or header.down_revision is MISSING:
+        return None
+    values = (
+        header.revision,
+        header.down_revision,
+        None if header.branch_labels is MISSING else header.branch_labels,
+        None if header.depends_on is MISSING else header.depends_on,
+        header.docstring,
+    )
+    return tuple(typed(value) for value in values)
 
 
 # -- headers rendered by Alembic -------------------------------------------------------------
@@ -80,6 +108,8 @@ def test_alembic_rendered_headers_take_the_template_path(
         source = path.read_bytes()
         assert template(source) == exact(source), path.name
         assert template(source) is not None, path.name
+        assert template_values(source) == exact_values(source), path.name
+        assert template_values(source) is not None, path.name
 
 
 # -- headers in the templates' shapes ---------------------------------------------------------
@@ -172,6 +202,8 @@ def test_stock_header_shapes_take_the_template_path(text: str) -> None:
     answer = template(source)
     assert answer is not None
     assert answer == exact(source)
+    if exact_values(source) is not None:
+        assert template_values(source) == exact_values(source)
 
 
 # -- every other shape -------------------------------------------------------------------------
@@ -387,6 +419,9 @@ def test_template_path_answers_only_what_the_ast_path_answers(source: bytes) -> 
     if answer is not None:
         assert answer == exact(source)
     assert outcome(lambda: parse_header(source, "gen.py")) == exact(source)
+    values = template_values(source)
+    if values is not None:
+        assert values == exact_values(source)
 
 
 # -- details ------------------------------------------------------------------------------------
@@ -447,3 +482,23 @@ def test_read_header_reads_small_and_large_files_alike(tmp_path: Path) -> None:
     expected = parse_header(small.read_bytes(), str(small))
     assert read_header(small) == expected
     assert read_header(large) == parse_header(large.read_bytes(), str(large))
+
+
+def test_read_header_values_gives_a_template_header_s_values_and_any_other_header(
+    tmp_path: Path,
+) -> None:
+    """The no-cache loader's shortcut: the values of a template-shaped header; for any other
+    header, the Header read_header gives (with its warning, or the revision it must report)."""
+    plain = tmp_path / "plain.py"
+    plain.write_bytes(b"'''doc'''\nrevision = 'a'\ndown_revision = ('b', 'c')\n")
+    expected = ("a", ("b", "c"), None, None, "doc")
+    assert read_header_values(str(plain)) == expected
+    assert read_header_values(str(plain), size=plain.stat().st_size) == expected
+    for source in (
+        b"revision = 'a'\ndown_revision = None\nbranch_labels = f()\n",
+        b"revision = None\ndown_revision = None\n",
+        b"revision = 'a'\r\ndown_revision = None\r\n",
+    ):
+        other = tmp_path / "other.py"
+        other.write_bytes(source)
+        assert read_header_values(str(other)) == read_header(other)

@@ -49,6 +49,7 @@ from revlib import __version__
 from revlib.util.files import open_regular
 
 if TYPE_CHECKING:
+    from revlib.script._literals import PlainValues
     from revlib.script.reader import Header, ReadError
 
 __all__ = [
@@ -81,7 +82,6 @@ Record = tuple[Any, ...]
 ``("error", kind, line, message, hint)``: plain values only (see :func:`_record`)."""
 Entry = tuple[int, int, int, int, int, str, Record]
 """A file's signature (size, mtime_ns, ctime_ns, inode, device), blob id and header record."""
-PlainValues = tuple[str, Any, Any, Any, "str | None"]
 _Store = TypeVar("_Store", bound="RecordStore")
 _UNTRUSTED: Final = (-1, 0, 0, 0, 0)  # the signature of a file too young to trust: never matches
 
@@ -398,7 +398,7 @@ def without_gc() -> Iterator[None]:
     and again, for nothing (doubling the time of loading a cache). At exit, the collection
     Python makes before it stops skips them too (see :func:`_freeze_at_exit`). When the
     collector is off already, whoever turned it off (a console script, see
-    ``hooks.errors``) has seen to that, and nothing is done here."""
+    ``hooks.process``) has seen to that, and nothing is done here."""
     enabled = gc.isenabled()
     gc.disable()
     try:

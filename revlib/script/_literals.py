@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 TRACKED_NAMES: Final = ("revision", "down_revision", "branch_labels", "depends_on")
 DOC_NAME: Final = "__doc__"
@@ -142,32 +142,82 @@ def template_header(text: str) -> TemplateHeader | None:
     ``None`` when it is shaped any other way (the caller then tries :func:`fast_header`).
 
     ``text`` is the decoded header, with ``\\n`` newlines only, ending with one."""
-    match = _TEMPLATE.fullmatch(text)
+    match = _template_match(text)
     if match is None:
         return None
     groups = match.groups()
-    if not (_plain_imports(groups[1]) and _plain_annotations(groups[2::2])):
-        return None
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     line = text.count("\n", 0, match.start(4)) + 1  # the assignments are on consecutive lines
     for name, value in zip(TRACKED_NAMES, groups[3::2], strict=True):
         if value is None:
             continue
-        if value == "None":
-            values[name] = None
-        elif value[0] in _QUOTES:
-            values[name] = value[1:-1]
-        else:
-            values[name] = _container_value(value.rstrip(" \t"))
-            if values[name] is None:
-                return None
+        try:
+            values[name] = _template_literal(value)
+        except ValueError:
+            return None
         lines[name] = line
         line += 1
     docstring = groups[0]
-    if docstring is not None:
-        docstring = docstring[3:-3] if docstring[:3] in _TRIPLE_QUOTES else docstring[1:-1]
-    return TemplateHeader(values, lines, docstring)
+    return TemplateHeader(values, lines, None if docstring is None else _docstring_body(docstring))
+
+
+PlainValues = tuple[str, Any, Any, Any, "str | None"]
+"""``(revision, down_revision, branch_labels, depends_on, docstring)``, as a Script takes them:
+an unassigned ``branch_labels`` or ``depends_on`` is None."""
+
+
+def template_values(text: str) -> PlainValues | None:
+    """What :func:`template_header` reads, as the values a Script takes, when ``revision`` is a
+    string; ``None`` for any other header. The docstring is as the compiler stores it.
+
+    No lines, no dictionaries: the reader's shortcut for the common file when nothing asks
+    where a value was written."""
+    match = _template_match(text)
+    if match is None:
+        return None
+    docstring, _, _, revision, _, down_revision, _, branch_labels, _, depends_on = match.groups()
+    if revision[0] not in _QUOTES:
+        return None  # None or a container: a read error the full path reports
+    try:
+        return (
+            revision[1:-1],
+            _template_literal(down_revision),
+            None if branch_labels is None else _template_literal(branch_labels),
+            None if depends_on is None else _template_literal(depends_on),
+            None if docstring is None else compiled_docstring(_docstring_body(docstring)),
+        )
+    except ValueError:
+        return None
+
+
+def _template_match(text: str) -> re.Match[str] | None:
+    """``_TEMPLATE``'s match of the whole header, when its imports and annotations are plain."""
+    match = _TEMPLATE.fullmatch(text)
+    if match is None:
+        return None
+    groups = match.groups()
+    if not (_plain_imports(groups[1]) and _plain_annotations(groups[2::2])):
+        return None
+    return match
+
+
+def _template_literal(value: str) -> object:
+    """The value of a template assignment's right side; ValueError for a container that is
+    not a plain one of strings."""
+    if value == "None":
+        return None
+    if value[0] in _QUOTES:
+        return value[1:-1]
+    container = _container_value(value.rstrip(" \t"))
+    if container is None:
+        raise ValueError(value)
+    return container
+
+
+def _docstring_body(docstring: str) -> str:
+    """A docstring literal without its quotes (it holds no backslashes)."""
+    return docstring[3:-3] if docstring[:3] in _TRIPLE_QUOTES else docstring[1:-1]
 
 
 def _container_value(text: str) -> tuple[str, ...] | list[str] | str | None:

@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple
 
 from revlib.script import _literals
+from revlib.script._literals import PlainValues
 from revlib.script._sentinel import MISSING
 from revlib.util.exc import LocatedError
 from revlib.util.files import UNREADABLE_HINT, open_regular
@@ -132,6 +133,26 @@ def read_header(
     except OSError as error:
         raise _unreadable(name, error) from None
     return _read(data, name, search_path, complete=complete, load_all=lambda: _read_all(name))
+
+
+def read_header_values(
+    path: str, *, search_path: Sequence[str] = (), size: int | None = None
+) -> PlainValues | Header:
+    """The values a Script takes when the file's header is one Alembic's templates write (a
+    string ``revision``, nothing to warn about), else the :class:`Header` :func:`read_header`
+    gives. Raises what :func:`read_header` raises.
+
+    Loading a directory without a cache needs nothing else from most files: no Header, no
+    lines. ``size`` is as for :func:`read_header`."""
+    small = _read_small_file(path, size)
+    if small is None:
+        return read_header(path, search_path=search_path)
+    text = _template_text(small)
+    if text is not None:
+        values = _literals.template_values(text)
+        if values is not None:
+            return values
+    return _read(small, path, search_path, complete=True, load_all=lambda: small)
 
 
 _CHUNK: Final = 8192
@@ -290,8 +311,28 @@ _HEADER_END_AFTER_LF: Final = re.compile(
 
 def _template_read(data: bytes, path: str) -> Header | None:
     """The header read by ``_literals.template_header``, when the bytes need none of the care
-    ``_source_text`` takes: UTF-8 without a BOM or coding cookie, no CR, NUL or conflict marker.
-    ``None`` to leave the file to the exact path."""
+    ``_source_text`` takes; ``None`` to leave the file to the exact path."""
+    text = _template_text(data)
+    if text is None:
+        return None
+    fast = _literals.template_header(text)
+    if fast is None:
+        return None
+    values, lines, docstring = fast
+    return Header(
+        path,
+        revision=values.get("revision", MISSING),
+        down_revision=values.get("down_revision", MISSING),
+        branch_labels=values.get("branch_labels", MISSING),
+        depends_on=values.get("depends_on", MISSING),
+        docstring=None if docstring is None else _literals.compiled_docstring(docstring),
+        lines=MappingProxyType(lines),
+    )
+
+
+def _template_text(data: bytes) -> str | None:
+    """The header of ``data`` decoded, for the template path: when it is UTF-8 without a BOM
+    or coding cookie, and holds no CR, NUL or conflict marker. ``None`` otherwise."""
     if data[:1] in b"dca@" and _HEADER_END.match(data):
         return None  # an empty header
     match = _HEADER_END_AFTER_LF.search(data)
@@ -310,21 +351,7 @@ def _template_read(data: bytes, path: str) -> Header | None:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text.endswith("\n"):
-        text += "\n"  # as Python's tokenizer does at the end of a file
-    fast = _literals.template_header(text)
-    if fast is None:
-        return None
-    values, lines, docstring = fast
-    return Header(
-        path,
-        revision=values.get("revision", MISSING),
-        down_revision=values.get("down_revision", MISSING),
-        branch_labels=values.get("branch_labels", MISSING),
-        depends_on=values.get("depends_on", MISSING),
-        docstring=None if docstring is None else _literals.compiled_docstring(docstring),
-        lines=MappingProxyType(lines),
-    )
+    return text if text.endswith("\n") else text + "\n"  # as Python's tokenizer ends a file
 
 
 class _Source(NamedTuple):
