@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from hooks import process
 from revlib.util.exc import CommandError
 
 EXIT_FAILED = 1
@@ -71,12 +72,22 @@ def run_click(
     1 failed, 2 usage or input), shared by ``revlib`` and every hook entry point.
     """
     if argv is None:
-        _own_the_process()
-    args = list(sys.argv[1:] if argv is None else argv)
+        process.take_over()
+        return process.exit_now(_run_click(command, sys.argv[1:], prog_name, obj, default_map))
+    return _run_click(command, argv, prog_name, obj, default_map)
+
+
+def _run_click(
+    command: click.Command,
+    args: Sequence[str],
+    prog_name: str,
+    obj: object,
+    default_map: Mapping[str, object] | None,
+) -> int:
     try:
         with brief_warnings():
             result = command.main(
-                args=args,
+                args=list(args),
                 prog_name=prog_name,
                 standalone_mode=False,
                 obj=obj,
@@ -93,19 +104,3 @@ def run_click(
     except Exception as error:  # a user's mistake becomes one message; a bug re-raises
         return report_error(error)
     return result if isinstance(result, int) else 0
-
-
-def _own_the_process() -> None:
-    """Switch off cyclic garbage collection for a console script's process.
-
-    Such a process is revlib's alone, short-lived, and keeps most of what it builds (scripts,
-    revisions, cache records) until it exits: collections would only scan those objects again
-    and again, about ten milliseconds at ten thousand revisions, to free next to nothing. At
-    exit everything is frozen, so that the interpreter's last collection skips it too. Called
-    with arguments (tests, embedding), revlib leaves the caller's collector alone.
-    """
-    import atexit
-    import gc
-
-    gc.disable()
-    atexit.register(gc.freeze)
