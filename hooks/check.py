@@ -180,7 +180,7 @@ def resolve_run(ctx: click.Context, cli: dict[str, Any]) -> Run:
     options = ctx.obj if isinstance(ctx.obj, Options) else Options()
     values = dict(cli)
     if values.pop("no_cache", False):
-        options = dataclasses.replace(options, use_cache=False)
+        options = options._replace(use_cache=False)
     values["warnings"] = (*values.get("warnings", ()), *values.pop("enable", ()))
     return resolve(options, **values)
 

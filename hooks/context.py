@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from hooks.errors import config_error_message
 from revlib.util.exc import CommandError
@@ -16,9 +15,11 @@ if TYPE_CHECKING:
     from revlib.script import ScriptDirectory
 
 
-@dataclass(frozen=True)
-class Options:
-    """Where to find the Alembic setup: a config file, an ini section, or a bare directory."""
+class Options(NamedTuple):
+    """Where to find the Alembic setup: a config file, an ini section, or a bare directory.
+
+    Immutable; ``options._replace(...)`` gives a changed copy. (A named tuple: every command
+    makes one, and a dataclass would cost the read commands a millisecond of imports.)"""
 
     config_file: str | None = None
     ini_section: str = "alembic"

@@ -14,7 +14,6 @@ is the one in the current directory, else the nearest one above that file.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -262,7 +261,7 @@ def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) 
 
     options = ctx.obj if isinstance(ctx.obj, Options) else Options()
     if config_file is not None:
-        return dataclasses.replace(options, config_file=config_file, directory=None)
+        return options._replace(config_file=config_file, directory=None)
     if options.config_file or options.directory or os.environ.get("ALEMBIC_CONFIG"):
         return options
     if any(find_default_config(os.getcwd())) or not files:
@@ -271,7 +270,7 @@ def _options(ctx: click.Context, config_file: str | None, files: Sequence[str]) 
     for candidate in (directory, *directory.parents):
         ini_path, toml_path = find_default_config(str(candidate))
         if ini_path or toml_path:
-            return dataclasses.replace(options, config_file=ini_path or toml_path)
+            return options._replace(config_file=ini_path or toml_path)
     return options
 
 

@@ -6,7 +6,6 @@ prints JSON with ``--format json``. None of them imports a version file.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import click
@@ -40,7 +39,7 @@ def heads(
     from hooks.answers import query, script_directory_answers, watching_warnings
 
     if no_cache:
-        options = dataclasses.replace(options, use_cache=False)
+        options = options._replace(use_cache=False)
     script_dir = options.load_script_directory()
     answers = script_directory_answers(script_dir)
     asked = query("heads", verbose, resolve_dependencies, output_format)

@@ -147,11 +147,11 @@ def _setups(options: Options, settings: Settings) -> list[Setup]:
     if settings.discover:
         configs += discover_configs()
     chosen = [
-        Setup(display_path(c), dataclasses.replace(options, config_file=c, directory=None))
+        Setup(display_path(c), options._replace(config_file=c, directory=None))
         for c in dict.fromkeys(display_path(c) for c in configs)
     ]
     chosen += [
-        Setup(display_path(d), dataclasses.replace(options, config_file=None, directory=d))
+        Setup(display_path(d), options._replace(config_file=None, directory=d))
         for d in dict.fromkeys(display_path(d) for d in settings.directories)
     ]
     if settings.discover and not chosen:

@@ -8,7 +8,6 @@ on a base snapshot, which is the history that exists once the branch lands.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
@@ -54,8 +53,8 @@ def environments(
 ) -> list[Environment]:
     """The environments named by ``-c``/``-d`` (each may repeat), else the one ``options``
     (the ``revlib`` group's options, or the defaults) finds."""
-    chosen = [dataclasses.replace(options, config_file=c, directory=None) for c in config_files]
-    chosen += [dataclasses.replace(options, config_file=None, directory=d) for d in directories]
+    chosen = [options._replace(config_file=c, directory=None) for c in config_files]
+    chosen += [options._replace(config_file=None, directory=d) for d in directories]
     return [_environment(o) for o in chosen or [options]]
 
 

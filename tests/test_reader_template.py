@@ -18,8 +18,9 @@ from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revlib.script import _literals, reader
-from revlib.script.reader import MISSING, ReadError, parse_header, read_header, read_header_values
+from revlib.script import _literals, _quick_read, reader
+from revlib.script._quick_read import read_header_values
+from revlib.script.reader import MISSING, ReadError, parse_header, read_header
 from tests.test_reader_fuzz import outcome, typed
 
 T = TypeVar("T")
@@ -40,7 +41,7 @@ def template(source: bytes) -> tuple[object, ...] | None:
 
 def template_values(source: bytes) -> tuple[object, ...] | None:
     """What the no-cache loader's shortcut (``_literals.template_values``) reads, typed."""
-    text = reader._template_text(source)
+    text = _quick_read.template_text(source)
     values = None if text is None else _literals.template_values(text)
     return None if values is None else tuple(typed(value) for value in values)
 
@@ -478,7 +479,7 @@ def test_read_header_reads_small_and_large_files_alike(tmp_path: Path) -> None:
     small, large = tmp_path / "small.py", tmp_path / "large.py"
     small.write_bytes(header + b"    pass\n")
     large.write_bytes(header + b"    x = 1\n" * 20_000)
-    assert os.path.getsize(large) > reader._SMALL_FILE
+    assert os.path.getsize(large) > _quick_read.SMALL_FILE
     expected = parse_header(small.read_bytes(), str(small))
     assert read_header(small) == expected
     assert read_header(large) == parse_header(large.read_bytes(), str(large))

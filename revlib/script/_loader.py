@@ -172,7 +172,7 @@ def _read_scripts(
     """:func:`load_script` without a cache, for each file: a header Alembic's templates wrote
     goes straight from its values into a Script, with no Header in between (at ten thousand
     files, a third of the read). Any other file, and any error, takes :func:`load_script`."""
-    from revlib.script.reader import read_header_values
+    from revlib.script._quick_read import read_header_values
 
     search_path = script_dir.source_paths
     for path, st in files:

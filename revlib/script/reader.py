@@ -22,7 +22,6 @@ import ast
 import io
 import os
 import re
-import stat
 import tokenize
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, BinaryIO, Final, NamedTuple
 
 from revlib.script import _literals
-from revlib.script._literals import PlainValues
+from revlib.script._quick_read import BOM as _BOM
+from revlib.script._quick_read import HEADER_END as _HEADER_END
+from revlib.script._quick_read import read_small_file, template_text
 from revlib.script._sentinel import MISSING
 from revlib.util.exc import LocatedError
 from revlib.util.files import UNREADABLE_HINT, open_regular
@@ -124,7 +125,7 @@ def read_header(
     ``size`` is the file's size when the caller has just taken its ``lstat`` (a regular
     file): it saves a system call per file."""
     name = os.fspath(path)
-    small = _read_small_file(name, size)
+    small = read_small_file(name, size)
     if small is not None:
         return _read(small, name, search_path, complete=True, load_all=lambda: small)
     try:
@@ -135,40 +136,14 @@ def read_header(
     return _read(data, name, search_path, complete=complete, load_all=lambda: _read_all(name))
 
 
-def read_header_values(
-    path: str, *, search_path: Sequence[str] = (), size: int | None = None
-) -> PlainValues | Header:
-    """The values a Script takes when the file's header is one Alembic's templates write (a
-    string ``revision``, nothing to warn about), else the :class:`Header` :func:`read_header`
-    gives. Raises what :func:`read_header` raises.
-
-    Loading a directory without a cache needs nothing else from most files: no Header, no
-    lines. ``size`` is as for :func:`read_header`."""
-    small = _read_small_file(path, size)
-    if small is None:
-        return read_header(path, search_path=search_path)
-    text = _template_text(small)
-    if text is not None:
-        values = _literals.template_values(text)
-        if values is not None:
-            return values
-    return _read(small, path, search_path, complete=True, load_all=lambda: small)
-
-
 _CHUNK: Final = 8192
 _MAX_CHUNK: Final = 1 << 20
-# A line starting a top-level def, class or decorator: where the header ends. Inside a string or
-# brackets this is a false end, but then the header does not parse and the whole file is read.
-_HEADER_END: Final = re.compile(
-    rb"(?:^|(?<=\r))(?:(?:(?:async[ \t]+)?def|class)(?![A-Za-z0-9_\x80-\xff])|@)", re.MULTILINE
-)
 # Patterns of the exact path, which few runs need: `re` compiles them on first use (and keeps
 # them), rather than every run paying for them at import.
 _CONFLICT: Final = (
     rb"(?m)(?:^|(?<=\r))(?:(<{7}|>{7}|\|{7})(?:[ \t][^\r\n]*)?|={7}[ \t]*)(?=[\r\n]|\Z)"
 )
 _COOKIE: Final = rb"[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
-_BOM: Final = b"\xef\xbb\xbf"
 _ENCODING_HINT: Final = (
     "declare the file's encoding on its first line, e.g. '# -*- coding: latin-1 -*-', "
     "or re-save it as UTF-8"
@@ -182,50 +157,6 @@ _HINTS: Final = {
     ),
     "depends_on": "write it as a literal string, tuple of strings or None, e.g. depends_on = None",
 }
-
-
-_SMALL_FILE: Final = 1 << 16
-# Non-blocking, so that opening a named pipe does not wait for a writer; binary on Windows.
-_OPEN_FLAGS: Final = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _read_small_file(path: str, size: int | None = None) -> bytes | None:
-    """The whole file, in one ``read`` if it is a regular file of at most 64 KiB; ``None``
-    for anything else (an error, a pipe, a large file), which ``open_regular`` then handles.
-
-    Most version files are a few KiB: four system calls, in half the time ``open_regular``
-    and a buffered read take (and a third of the time the template path takes in all). With
-    the ``size`` an ``lstat`` just gave, three: a read of exactly that many bytes is the whole
-    file (``read`` stops short only at its end)."""
-    try:
-        descriptor = os.open(path, _OPEN_FLAGS)
-    except OSError:
-        return None
-    try:
-        if size and size <= _SMALL_FILE:  # (an empty pipe reads as an empty file would)
-            data = os.read(descriptor, size + 1)
-            # Any other count: the file changed since; the exact path reads it from the start.
-            return data if len(data) == size else None
-        st = os.fstat(descriptor)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _SMALL_FILE:
-            return None
-        data = os.read(descriptor, st.st_size + 1)
-        if len(data) == st.st_size:
-            return data
-        parts = [data]  # the file changed size since fstat: read on to its end
-        while parts[-1]:
-            parts.append(os.read(descriptor, _CHUNK))
-        return b"".join(parts)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def _read_until_header_end(stream: BinaryIO) -> tuple[bytes, bool]:
@@ -291,28 +222,10 @@ def _read(
     return _ast_result(path, tree, search_path)
 
 
-_QUOTE_BYTES: Final = (b'"', b"'")
-
-
-def _maybe_bom_or_cookie(data: bytes) -> bool:
-    """Whether ``data`` starts with a BOM or may hold a coding cookie (on line 1 or 2, which
-    a file starting with its docstring's quote cannot: line 2 counts after a comment only)."""
-    cookie_lines_end = data.find(b"\n", data.find(b"\n") + 1)
-    if cookie_lines_end == -1:
-        cookie_lines_end = len(data)
-    return data.startswith(_BOM) or data.find(b"coding", 0, cookie_lines_end) != -1
-
-
-# _HEADER_END after a "\n" only: the literal "\n" first makes the search skip from line to line.
-_HEADER_END_AFTER_LF: Final = re.compile(
-    rb"\n(?:(?:(?:async[ \t]+)?def|class)(?![A-Za-z0-9_\x80-\xff])|@)"
-)
-
-
 def _template_read(data: bytes, path: str) -> Header | None:
     """The header read by ``_literals.template_header``, when the bytes need none of the care
     ``_source_text`` takes; ``None`` to leave the file to the exact path."""
-    text = _template_text(data)
+    text = template_text(data)
     if text is None:
         return None
     fast = _literals.template_header(text)
@@ -328,30 +241,6 @@ def _template_read(data: bytes, path: str) -> Header | None:
         docstring=None if docstring is None else _literals.compiled_docstring(docstring),
         lines=MappingProxyType(lines),
     )
-
-
-def _template_text(data: bytes) -> str | None:
-    """The header of ``data`` decoded, for the template path: when it is UTF-8 without a BOM
-    or coding cookie, and holds no CR, NUL or conflict marker. ``None`` otherwise."""
-    if data[:1] in b"dca@" and _HEADER_END.match(data):
-        return None  # an empty header
-    match = _HEADER_END_AFTER_LF.search(data)
-    # An earlier end after a "\r" is missed, but then the header holds a "\r": declined below.
-    head = data if match is None else data[: match.start() + 1]
-    if (
-        b"\r" in head
-        or b"\x00" in head
-        or b"<<<<<<<" in head
-        or b">>>>>>>" in head
-        or b"|||||||" in head
-        or (data[:1] not in _QUOTE_BYTES and _maybe_bom_or_cookie(data))
-    ):
-        return None
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if text.endswith("\n") else text + "\n"  # as Python's tokenizer ends a file
 
 
 class _Source(NamedTuple):
