@@ -10,7 +10,6 @@ setups to check and under which policies is :mod:`hooks.setups`' job.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -241,7 +240,7 @@ def _worktree_answer(run: Run, env: Environment) -> tuple[tuple[Finding, ...], t
     with watching_warnings() as shown:
         found, heads = _linted(run, env, False, cache)
     if not shown and cache is not None and cache.all_kept():
-        answers.put(asked, (tuple(dataclasses.astuple(f) for f in found), heads))
+        answers.put(asked, (tuple(tuple(f) for f in found), heads))
     return found, heads
 
 

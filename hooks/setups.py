@@ -9,12 +9,10 @@ changed, and refuse to guess between several (:func:`pick_setup`).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import click
 
@@ -46,8 +44,7 @@ _SKIPPED_DIRECTORIES: Final = frozenset(
 _TRUTHY: Final = frozenset({"1", "true", "yes", "on"})
 
 
-@dataclass(frozen=True)
-class Setup:
+class Setup(NamedTuple):
     """One Alembic setup: how messages name it, and its options."""
 
     name: str
@@ -60,8 +57,7 @@ class Setup:
         return env
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     """The settings of one run (file and command line merged) and the setups it checks."""
 
     settings: Settings
@@ -86,7 +82,7 @@ class Run:
         if self.bypass is not None:
             result = [_bypassed(f) for f in result]
         if len(self.setups) > 1:
-            result = [dataclasses.replace(f, setup=setup.name) for f in result]
+            result = [f._replace(setup=setup.name) for f in result]
         return result
 
     def announce(self, problems: Sequence[Finding]) -> None:
@@ -109,7 +105,7 @@ class Run:
 
 def _bypassed(finding: Finding) -> Finding:
     if finding.code in (MULTIPLE_HEADS, NEW_HEAD) and finding.severity == "error":
-        return dataclasses.replace(finding, severity="warning")
+        return finding._replace(severity="warning")
     return finding
 
 
@@ -119,8 +115,7 @@ def resolve(options: Options, *, allow_heads_flag: bool = False, **cli: object) 
     from revlib.settings import load_settings
 
     file_settings = load_settings(os.getcwd())
-    settings = dataclasses.replace(
-        file_settings,
+    settings = file_settings._replace(
         configs=tuple(file_settings.path(c) for c in file_settings.configs),
         directories=tuple(file_settings.path(d) for d in file_settings.directories),
         heads_file=(

@@ -7,8 +7,7 @@ annotations and ``--format json`` consumers match on them, so they never change 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 __all__ = [
     "CODES",
@@ -80,9 +79,11 @@ OPTIONAL_CODES: Final = (FILENAME_MISMATCH, DOCSTRING_MISMATCH)
 """Warnings that are off unless asked for (``--enable CODE``)."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem: where it is, what it is, and (optionally) how to fix it."""
+class Finding(NamedTuple):
+    """One problem: where it is, what it is, and (optionally) how to fix it.
+
+    Immutable; ``finding._replace(...)`` gives a changed copy. (A named tuple: ``revlib check``
+    answers from its kept findings in a few milliseconds, a dataclass would add one.)"""
 
     code: str
     severity: Severity

@@ -12,13 +12,11 @@ Nothing here touches git or the terminal; :func:`load_settings` reads the files.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from revlib import findings
 from revlib._settings_files import may_hold_settings, search_directories
@@ -58,10 +56,12 @@ class SettingsError(CommandError):
     """A settings file or option that revlib cannot use (exit 2)."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The policies of one project. Relative paths in ``configs``, ``directories`` and
-    ``heads_file`` are relative to ``root``, the directory of the file they came from."""
+    ``heads_file`` are relative to ``root``, the directory of the file they came from.
+
+    Immutable; ``settings._replace(...)`` gives a changed copy. (A named tuple: every
+    ``revlib check`` reads the settings, and a dataclass would cost it a millisecond.)"""
 
     configs: tuple[str, ...] = ()
     """Alembic config files (``alembic.ini`` or ``pyproject.toml``) to check."""
@@ -106,7 +106,7 @@ class Settings:
                 continue
             changes[name] = tuple(_strings(value)) if name in _LIST_KEYS else value
         changes.update({name: tuple(dict.fromkeys(v)) for name, v in codes.items()})
-        result = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        result = self._replace(**changes)  # type: ignore[arg-type]
         _check_codes(result, "the command line")
         return result
 
@@ -121,8 +121,7 @@ class Settings:
         return tuple(code for code in findings.OPTIONAL_CODES if code in listed)
 
 
-_FIELDS: Final = {field.name: field for field in dataclasses.fields(Settings)}
-KEYS: Final = tuple(sorted(name for name in _FIELDS if name not in ("root", "source")))
+KEYS: Final = tuple(sorted(name for name in Settings._fields if name not in ("root", "source")))
 """The keys a settings file may hold."""
 _LIST_KEYS: Final = frozenset(
     {"configs", "directories", "allow_heads", "errors", "warnings", "ignore"}
@@ -232,7 +231,7 @@ def apply_severities(problems: Iterable[Finding], settings: Settings) -> list[Fi
         elif finding.code in settings.warnings:
             severity = "warning"
         if severity is not None and severity != finding.severity:
-            finding = dataclasses.replace(finding, severity=severity)
+            finding = finding._replace(severity=severity)
         result.append(finding)
     return result
 
