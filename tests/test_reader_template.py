@@ -9,12 +9,15 @@ Alembic's own templates write, rendered by Alembic itself or generated, must be 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -111,6 +114,31 @@ def test_alembic_rendered_headers_take_the_template_path(
         assert template(source) is not None, path.name
         assert template_values(source) == exact_values(source), path.name
         assert template_values(source) is not None, path.name
+
+
+def test_an_uncached_read_of_alembic_headers_never_needs_the_exact_reader(
+    tmp_path: Path,
+) -> None:
+    """``revlib heads --no-cache`` on files Alembic wrote takes the template shortcut for
+    every one: the exact reader (and dataclasses) are not even imported, and the answer is
+    Alembic's."""
+    config = alembic_project(tmp_path, "generic")
+    render_history(config)
+    code = (
+        "import sys\n"
+        "from hooks.cli import main\n"
+        "main(['heads', '--no-cache'])\n"
+        "print(sorted(m for m in ('revlib.script.reader', 'dataclasses') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    alembic_heads = [
+        script.cmd_format(False, include_branches=True, tree_indicators=False)
+        for script in ScriptDirectory.from_config(config).get_revisions("heads")
+    ]
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [*alembic_heads, "[]"]
 
 
 # -- headers in the templates' shapes ---------------------------------------------------------

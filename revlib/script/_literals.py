@@ -142,10 +142,10 @@ def template_header(text: str) -> TemplateHeader | None:
     ``None`` when it is shaped any other way (the caller then tries :func:`fast_header`).
 
     ``text`` is the decoded header, with ``\\n`` newlines only, ending with one."""
-    match = _template_match(text)
-    if match is None:
+    matched = _template_match(text)
+    if matched is None:
         return None
-    groups = match.groups()
+    match, groups = matched
     values: dict[str, object] = {}
     lines: dict[str, int] = {}
     line = text.count("\n", 0, match.start(4)) + 1  # the assignments are on consecutive lines
@@ -173,10 +173,10 @@ def template_values(text: str) -> PlainValues | None:
 
     No lines, no dictionaries: the reader's shortcut for the common file when nothing asks
     where a value was written."""
-    match = _template_match(text)
-    if match is None:
+    matched = _template_match(text)
+    if matched is None:
         return None
-    docstring, _, _, revision, _, down_revision, _, branch_labels, _, depends_on = match.groups()
+    docstring, _, _, revision, _, down_revision, _, branch_labels, _, depends_on = matched[1]
     if revision[0] not in _QUOTES:
         return None  # None or a container: a read error the full path reports
     try:
@@ -191,15 +191,16 @@ def template_values(text: str) -> PlainValues | None:
         return None
 
 
-def _template_match(text: str) -> re.Match[str] | None:
-    """``_TEMPLATE``'s match of the whole header, when its imports and annotations are plain."""
+def _template_match(text: str) -> tuple[re.Match[str], tuple[Any, ...]] | None:
+    """``_TEMPLATE``'s match of the whole header and its groups, when its imports and
+    annotations are plain."""
     match = _TEMPLATE.fullmatch(text)
     if match is None:
         return None
     groups = match.groups()
     if not (_plain_imports(groups[1]) and _plain_annotations(groups[2::2])):
         return None
-    return match
+    return match, groups
 
 
 def _template_literal(value: str) -> object:

@@ -41,7 +41,7 @@ _OPEN_FLAGS: Final = (
 
 def read_small_file(path: str, size: int | None = None) -> bytes | None:
     """The whole file, in one ``read`` if it is a regular file of at most 64 KiB; ``None``
-    for anything else (an error, a pipe, a large file), which ``open_regular`` then handles.
+    for anything else (an error, a pipe, a large file), which the exact reader then reads.
 
     Most version files are a few KiB: four system calls, in half the time ``open_regular``
     and a buffered read take (and a third of the time the template path takes in all). With
